@@ -1,0 +1,87 @@
+//! BIOS Data Area (segment 0040h) offsets, as in the IBM PC/AT technical
+//! reference, Ralf Brown's Interrupt List (MEMORY.LST) and SeaBIOS's
+//! `std/bda.h`. Each constant is the offset within segment 40h (so the
+//! linear address is [`BASE`] + offset).
+
+/// Linear address of the BDA.
+pub const BASE: u32 = 0x400;
+
+/// 40:00 — base I/O ports of COM1–COM4 (4 words).
+pub const COM_PORTS: u16 = 0x00;
+/// 40:08 — base I/O ports of LPT1–LPT3 (3 words).
+pub const LPT_PORTS: u16 = 0x08;
+/// 40:0E — segment of the Extended BIOS Data Area.
+pub const EBDA_SEGMENT: u16 = 0x0E;
+/// 40:10 — equipment word (INT 11h).
+pub const EQUIPMENT: u16 = 0x10;
+/// 40:13 — conventional memory in KiB (INT 12h).
+pub const MEM_SIZE_KIB: u16 = 0x13;
+/// 40:17 — keyboard shift flags 1.
+pub const KBD_FLAGS1: u16 = 0x17;
+/// 40:18 — keyboard shift flags 2.
+pub const KBD_FLAGS2: u16 = 0x18;
+/// 40:1A — keyboard buffer head (offset in segment 40h).
+pub const KBD_HEAD: u16 = 0x1A;
+/// 40:1C — keyboard buffer tail (offset in segment 40h).
+pub const KBD_TAIL: u16 = 0x1C;
+/// 40:1E — default keyboard ring buffer (16 words).
+pub const KBD_BUFFER: u16 = 0x1E;
+/// 40:3E — end of the default keyboard ring buffer.
+pub const KBD_BUFFER_END: u16 = 0x3E;
+/// 40:41 — status of the last diskette operation.
+pub const FLOPPY_LAST_STATUS: u16 = 0x41;
+/// 40:49 — current video mode.
+pub const VIDEO_MODE: u16 = 0x49;
+/// 40:4A — screen columns.
+pub const VIDEO_COLS: u16 = 0x4A;
+/// 40:4C — size of a video page in bytes.
+pub const VIDEO_PAGE_SIZE: u16 = 0x4C;
+/// 40:4E — offset of the active page in video memory.
+pub const VIDEO_PAGE_START: u16 = 0x4E;
+/// 40:50 — cursor positions of pages 0–7 (column, row bytes).
+pub const CURSOR_POS: u16 = 0x50;
+/// 40:60 — cursor shape (end line, start line).
+pub const CURSOR_SHAPE: u16 = 0x60;
+/// 40:62 — active display page.
+pub const VIDEO_PAGE: u16 = 0x62;
+/// 40:63 — CRT controller base port (3D4h colour, 3B4h mono).
+pub const CRTC_ADDRESS: u16 = 0x63;
+/// 40:65 — current mode-select register value.
+pub const VIDEO_MSR: u16 = 0x65;
+/// 40:66 — current palette register value.
+pub const VIDEO_PAL: u16 = 0x66;
+/// 40:6C — timer ticks since midnight (dword).
+pub const TIMER_COUNTER: u16 = 0x6C;
+/// 40:70 — timer overflow (midnight passed) flag.
+pub const TIMER_ROLLOVER: u16 = 0x70;
+/// 40:72 — soft-reset flag (1234h = warm boot).
+pub const SOFT_RESET_FLAG: u16 = 0x72;
+/// 40:74 — status of the last hard disk operation.
+pub const DISK_LAST_STATUS: u16 = 0x74;
+/// 40:75 — number of hard disks.
+pub const HD_COUNT: u16 = 0x75;
+/// 40:80 — start of the keyboard ring buffer (offset in segment 40h).
+pub const KBD_BUF_START: u16 = 0x80;
+/// 40:82 — end of the keyboard ring buffer (offset in segment 40h).
+pub const KBD_BUF_END: u16 = 0x82;
+/// 40:84 — rows on screen minus one.
+pub const VIDEO_ROWS: u16 = 0x84;
+/// 40:85 — character height in scan lines.
+pub const CHAR_HEIGHT: u16 = 0x85;
+/// 40:87 — EGA/VGA control.
+pub const VIDEO_CTL: u16 = 0x87;
+/// 40:88 — EGA/VGA switches.
+pub const VIDEO_SWITCHES: u16 = 0x88;
+/// 40:89 — VGA mode-set option control.
+pub const MODESET_CTL: u16 = 0x89;
+/// 40:96 — keyboard mode/type flags (bit 4: 101/102-key keyboard).
+pub const KBD_MODE: u16 = 0x96;
+
+/// The timer tick count at which INT 08h wraps to 0 and sets the midnight
+/// flag: 24 h at 1193182/65536 Hz (IBM PC/AT; SeaBIOS `TICKS_PER_DAY`).
+pub const TICKS_PER_DAY: u32 = 0x1800B0;
+
+/// Linear address of a BDA field.
+pub const fn addr(offset: u16) -> u32 {
+    BASE + offset as u32
+}

@@ -1,0 +1,194 @@
+//! The ROM header at F000:0000: tells the shim where the trap stubs are and
+//! how they trap, so the shim decodes a BIOS call's vector from the guest's
+//! instruction pointer.
+//!
+//! Layout (little endian, [`HEADER_SIZE`] bytes):
+//!
+//! | offset | size | field |
+//! |---|---|---|
+//! | 0 | 8 | magic `PBIOSROM` |
+//! | 8 | 2 | ABI version ([`crate::ABI_VERSION`]) |
+//! | 10 | 2 | header size |
+//! | 12 | 4 | ROM size in bytes |
+//! | 16 | 4 | linear address of stub 0 |
+//! | 20 | 2 | stub stride |
+//! | 22 | 2 | stub count |
+//! | 24 | 1 | trap kind ([`crate::TrapKind`]) |
+//! | 25 | 1 | trap port |
+//! | 26 | 2 | offset in F000h of the wait helper (`sti; hlt; cli; ret`) |
+//! | 28 | 4 | reserved, zero |
+
+use crate::TrapKind;
+
+/// The header's magic bytes.
+pub const MAGIC: &[u8; 8] = b"PBIOSROM";
+/// Size of the header in bytes.
+pub const HEADER_SIZE: usize = 32;
+
+/// Offsets of the header's fields (used by the ROM's assembly too).
+pub mod field {
+    pub const MAGIC: usize = 0;
+    pub const ABI_VERSION: usize = 8;
+    pub const HEADER_SIZE: usize = 10;
+    pub const ROM_SIZE: usize = 12;
+    pub const STUB_TABLE: usize = 16;
+    pub const STUB_STRIDE: usize = 20;
+    pub const STUB_COUNT: usize = 22;
+    pub const TRAP_KIND: usize = 24;
+    pub const TRAP_PORT: usize = 25;
+    pub const WAIT_ENTRY: usize = 26;
+}
+
+/// A parsed ROM header.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RomHeader {
+    pub abi_version: u16,
+    pub rom_size: u32,
+    /// Linear address of the stub for vector 0.
+    pub stub_table: u32,
+    pub stub_stride: u16,
+    pub stub_count: u16,
+    pub trap_kind: TrapKind,
+    pub trap_port: u8,
+    /// Offset in segment F000h of the wait helper.
+    pub wait_entry: u16,
+}
+
+/// Why a ROM header was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HeaderError {
+    /// Fewer bytes than a header.
+    TooShort,
+    /// The magic is not `PBIOSROM`: not a pbios ROM.
+    BadMagic,
+    /// Built for another version of this contract.
+    AbiVersion(u16),
+    /// A field holds a value this contract does not allow.
+    BadField(&'static str),
+}
+
+fn u16_at(b: &[u8], off: usize) -> u16 {
+    u16::from_le_bytes([b[off], b[off + 1]])
+}
+
+fn u32_at(b: &[u8], off: usize) -> u32 {
+    u32::from_le_bytes([b[off], b[off + 1], b[off + 2], b[off + 3]])
+}
+
+impl RomHeader {
+    /// Parses and validates the header at the start of `rom`.
+    pub fn parse(rom: &[u8]) -> Result<RomHeader, HeaderError> {
+        if rom.len() < HEADER_SIZE {
+            return Err(HeaderError::TooShort);
+        }
+        if &rom[..8] != MAGIC {
+            return Err(HeaderError::BadMagic);
+        }
+        let abi_version = u16_at(rom, field::ABI_VERSION);
+        if abi_version != crate::ABI_VERSION {
+            return Err(HeaderError::AbiVersion(abi_version));
+        }
+        if usize::from(u16_at(rom, field::HEADER_SIZE)) != HEADER_SIZE {
+            return Err(HeaderError::BadField("header size"));
+        }
+        let trap_kind =
+            TrapKind::from_u8(rom[field::TRAP_KIND]).ok_or(HeaderError::BadField("trap kind"))?;
+        let h = RomHeader {
+            abi_version,
+            rom_size: u32_at(rom, field::ROM_SIZE),
+            stub_table: u32_at(rom, field::STUB_TABLE),
+            stub_stride: u16_at(rom, field::STUB_STRIDE),
+            stub_count: u16_at(rom, field::STUB_COUNT),
+            trap_kind,
+            trap_port: rom[field::TRAP_PORT],
+            wait_entry: u16_at(rom, field::WAIT_ENTRY),
+        };
+        if h.rom_size as usize != crate::ROM_SIZE {
+            return Err(HeaderError::BadField("ROM size"));
+        }
+        if usize::from(h.stub_stride) < trap_kind.bytes().len() + 1 {
+            return Err(HeaderError::BadField("stub stride"));
+        }
+        if h.stub_count == 0 || h.stub_count > 256 {
+            return Err(HeaderError::BadField("stub count"));
+        }
+        let end = u64::from(h.stub_table) + u64::from(h.stub_stride) * u64::from(h.stub_count);
+        if h.stub_table < crate::ROM_BASE
+            || end > u64::from(crate::ROM_BASE) + crate::ROM_SIZE as u64
+        {
+            return Err(HeaderError::BadField("stub table address"));
+        }
+        Ok(h)
+    }
+
+    /// The interrupt vector whose stub contains the linear address `rip`,
+    /// whether `rip` points at the trap instruction or just past it.
+    pub fn vector_at(&self, linear_rip: u64) -> Option<u8> {
+        let rel = linear_rip.checked_sub(u64::from(self.stub_table))?;
+        let n = rel / u64::from(self.stub_stride);
+        if n < u64::from(self.stub_count) {
+            u8::try_from(n).ok()
+        } else {
+            None
+        }
+    }
+
+    /// Linear address of the trap instruction of `vector`'s stub.
+    pub fn stub_address(&self, vector: u8) -> u32 {
+        self.stub_table + u32::from(vector) * u32::from(self.stub_stride)
+    }
+}
+
+/// Sum of all bytes modulo 256 (a valid ROM sums to zero).
+pub fn checksum(bytes: &[u8]) -> u8 {
+    bytes.iter().fold(0u8, |a, b| a.wrapping_add(*b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> [u8; HEADER_SIZE] {
+        let mut b = [0u8; HEADER_SIZE];
+        b[..8].copy_from_slice(MAGIC);
+        b[8..10].copy_from_slice(&crate::ABI_VERSION.to_le_bytes());
+        b[10..12].copy_from_slice(&(HEADER_SIZE as u16).to_le_bytes());
+        b[12..16].copy_from_slice(&(crate::ROM_SIZE as u32).to_le_bytes());
+        b[16..20].copy_from_slice(&0xF0400u32.to_le_bytes());
+        b[20..22].copy_from_slice(&4u16.to_le_bytes());
+        b[22..24].copy_from_slice(&256u16.to_le_bytes());
+        b[25] = crate::TRAP_PORT;
+        b
+    }
+
+    #[test]
+    fn parses_and_decodes_vectors() {
+        let h = RomHeader::parse(&sample()).unwrap();
+        assert_eq!(h.trap_kind, TrapKind::Out);
+        assert_eq!(h.vector_at(0xF0400), Some(0));
+        assert_eq!(h.vector_at(0xF0400 + 0x13 * 4), Some(0x13));
+        assert_eq!(h.vector_at(0xF0400 + 0x13 * 4 + 2), Some(0x13)); // past the OUT
+        assert_eq!(h.vector_at(0xF0400 + 0x400), None);
+        assert_eq!(h.vector_at(0xF03FF), None);
+    }
+
+    #[test]
+    fn rejects_bad_headers() {
+        let mut b = sample();
+        b[0] = b'X';
+        assert_eq!(RomHeader::parse(&b), Err(HeaderError::BadMagic));
+        let mut b = sample();
+        b[8] = 99;
+        assert_eq!(RomHeader::parse(&b), Err(HeaderError::AbiVersion(99)));
+        let mut b = sample();
+        b[24] = 7;
+        assert_eq!(
+            RomHeader::parse(&b),
+            Err(HeaderError::BadField("trap kind"))
+        );
+        let mut b = sample();
+        b[16..20].copy_from_slice(&0xFFFF0u32.to_le_bytes());
+        assert!(RomHeader::parse(&b).is_err());
+        assert_eq!(RomHeader::parse(&b[..10]), Err(HeaderError::TooShort));
+    }
+}

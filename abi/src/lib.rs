@@ -1,0 +1,153 @@
+//! The one definition of the contract between the pbios ROM (`bios/`) and the
+//! host-side shim (`shim/`).
+//!
+//! Everything both sides must agree on lives here: where the ROM sits and what
+//! fixed entry points it has, how a BIOS call traps to the host (the trap port
+//! and the stub table), the ROM header that tells the shim where the stubs
+//! are, the private services the ROM asks of the host during POST, the BIOS
+//! Data Area offsets, and the BIOS status codes.
+//!
+//! The crate is `no_std` and free of `unsafe`, so the ROM links it and the
+//! host unit-tests it.
+#![no_std]
+
+pub mod bda;
+pub mod config;
+pub mod header;
+pub mod ivt;
+pub mod status;
+
+#[cfg(test)]
+extern crate std;
+
+/// Version of this contract. The shim refuses a ROM whose header carries a
+/// different one.
+pub const ABI_VERSION: u16 = 1;
+
+/// Size of the ROM image: one 64 KiB real-mode segment.
+pub const ROM_SIZE: usize = 0x1_0000;
+/// Real-mode segment of the ROM (F000h), as in every PC BIOS.
+pub const ROM_SEGMENT: u16 = 0xF000;
+/// Linear address of the ROM's low mapping (F0000h–FFFFFh).
+pub const ROM_BASE: u32 = 0xF_0000;
+/// Linear address of the ROM's high alias, ending at 4 GiB, where the CPU
+/// fetches its first instruction (FFFFFFF0h).
+pub const ROM_HIGH_BASE: u64 = 0x1_0000_0000 - ROM_SIZE as u64;
+
+/// Fixed offsets inside the F000h segment. The PC/AT ones are the IBM
+/// compatibility entry points that SeaBIOS also keeps (its `romlayout.S`).
+pub mod rom {
+    /// ROM header (see [`crate::header`]).
+    pub const HEADER: u16 = 0x0000;
+    /// Small 16-bit runtime: IRQ handlers, the wait helper.
+    pub const RUNTIME16: u16 = 0x0040;
+    /// The trap stub table: one stub per interrupt vector.
+    pub const STUB_TABLE: u16 = 0x0400;
+    /// Start of the 32-bit POST code and its read-only data.
+    pub const POST32: u16 = 0x0800;
+    /// POST entry point (IBM PC/AT: F000:E05B).
+    pub const POST_ENTRY: u16 = 0xE05B;
+    /// Diskette parameter table, pointed at by INT 1Eh (IBM PC/AT: F000:EFC7).
+    pub const DISKETTE_PARAMS: u16 = 0xEFC7;
+    /// A bare IRET (IBM PC/AT: F000:FF53), for vectors with nothing to do.
+    pub const DUMMY_IRET: u16 = 0xFF53;
+    /// Power-on reset vector (F000:FFF0 = FFFFFFF0h at reset).
+    pub const RESET_VECTOR: u16 = 0xFFF0;
+    /// BIOS date string, "MM/DD/YY" (F000:FFF5).
+    pub const DATE: u16 = 0xFFF5;
+    /// Machine model byte (F000:FFFE); FCh = PC/AT.
+    pub const MODEL: u16 = 0xFFFE;
+    /// Checksum byte: makes all bytes of the image sum to zero (mod 256).
+    pub const CHECKSUM: u16 = 0xFFFF;
+}
+
+/// The machine model byte stored at F000:FFFE (FCh, IBM PC/AT).
+pub const MODEL_BYTE: u8 = 0xFC;
+/// The BIOS date stored at F000:FFF5.
+pub const BIOS_DATE: &[u8; 8] = b"11/21/26";
+
+/// The 16-bit stack POST leaves for the boot: SS:SP = 0000:7C00, under the
+/// boot sector.
+pub const BOOT_STACK: u16 = 0x7C00;
+/// Top of the stack the 32-bit POST runs on (below the boot sector).
+pub const POST_STACK_TOP: u32 = 0x7000;
+
+/// How a trap stub reaches the host.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum TrapKind {
+    /// `out imm8, al` to [`TRAP_PORT`] (E6h ib): forwarded by every hypervisor.
+    Out = 0,
+    /// `vmcall` (0F 01 C1): only for hypervisors that forward it (not KVM).
+    Vmcall = 1,
+    /// `vmmcall` (0F 01 D9): only for hypervisors that forward it (not KVM).
+    Vmmcall = 2,
+}
+
+impl TrapKind {
+    /// Decodes the header byte.
+    pub const fn from_u8(v: u8) -> Option<TrapKind> {
+        match v {
+            0 => Some(TrapKind::Out),
+            1 => Some(TrapKind::Vmcall),
+            2 => Some(TrapKind::Vmmcall),
+            _ => None,
+        }
+    }
+
+    /// The instruction's encoding.
+    pub const fn bytes(self) -> &'static [u8] {
+        match self {
+            TrapKind::Out => &[0xE6, TRAP_PORT],
+            TrapKind::Vmcall => &[0x0F, 0x01, 0xC1],
+            TrapKind::Vmmcall => &[0x0F, 0x01, 0xD9],
+        }
+    }
+
+    /// Name used on the command line and in messages.
+    pub const fn name(self) -> &'static str {
+        match self {
+            TrapKind::Out => "out",
+            TrapKind::Vmcall => "vmcall",
+            TrapKind::Vmmcall => "vmmcall",
+        }
+    }
+}
+
+/// The I/O port the `out` trap writes AL to. Not 7Eh (KVM quirk), not a port
+/// any PC device uses.
+pub const TRAP_PORT: u8 = 0xE7;
+
+/// Distance between two trap stubs; each stub is the trap instruction, `iret`
+/// (CFh), and `nop` padding.
+pub const STUB_STRIDE: u16 = 4;
+/// One stub per interrupt vector.
+pub const STUB_COUNT: u16 = 256;
+/// `iret`.
+pub const IRET_OPCODE: u8 = 0xCF;
+
+/// Offset (in the F000h segment) of the stub for `vector`.
+pub const fn stub_offset(vector: u8) -> u16 {
+    rom::STUB_TABLE + vector as u16 * STUB_STRIDE
+}
+
+/// QEMU's isa-debug-exit port: a byte `v` written here ends the run with
+/// process exit status `(v << 1) | 1`.
+pub const DEBUG_EXIT_PORT: u16 = 0xF4;
+/// COM1's base port.
+pub const COM1_PORT: u16 = 0x3F8;
+/// The i8042 command port; writing FEh to it pulses the CPU reset line.
+pub const I8042_COMMAND_PORT: u16 = 0x64;
+/// i8042 command: pulse reset.
+pub const I8042_CMD_RESET: u8 = 0xFE;
+
+/// Private services: traps outside the stub table, issued by the ROM itself.
+/// The service number is in AL.
+pub mod svc {
+    /// POST asks for the host configuration: EDI = flat address of a buffer
+    /// of ECX bytes that receives a [`crate::config::HostConfig`].
+    /// Out: EAX = 0 on success, otherwise non-zero.
+    pub const GET_CONFIG: u8 = 0x01;
+    /// POST is done and about to run INT 19h (lets the host time the POST).
+    pub const POST_DONE: u8 = 0x02;
+}

@@ -1,0 +1,226 @@
+//! The ROM's assembly: header, trap stubs, 16-bit runtime, POST entry and
+//! mode switches, reset vector. Sections are placed by `linker/pbios.ld`.
+
+use crate::io::TRAP;
+use abi::{header, rom, TrapKind};
+use core::arch::global_asm;
+
+// ROM header (abi::header).
+global_asm!(
+    ".section .rom.header, \"a\"",
+    ".ascii \"PBIOSROM\"",
+    ".word {abi_version}",
+    ".word {header_size}",
+    ".long {rom_size}",
+    ".long stub_table",
+    ".word {stride}",
+    ".word {count}",
+    ".byte {trap_kind}",
+    ".byte {trap_port}",
+    ".word bios_wait - rt16_start + {rt16}",
+    ".long 0",
+    abi_version = const abi::ABI_VERSION,
+    header_size = const header::HEADER_SIZE,
+    rom_size = const abi::ROM_SIZE,
+    stride = const abi::STUB_STRIDE,
+    count = const abi::STUB_COUNT,
+    trap_kind = const TRAP as u8,
+    trap_port = const abi::TRAP_PORT,
+    rt16 = const rom::RUNTIME16,
+    options(att_syntax)
+);
+
+// One stub per vector: the trap, then IRET. The host decodes the vector from
+// the stub's address and, for results in CF/ZF, edits the FLAGS image that
+// this IRET pops.
+global_asm!(
+    ".section .rom.stubs, \"ax\"",
+    ".code16",
+    ".globl stub_table",
+    "stub_table:",
+    ".rept 256",
+    ".if {kind} == {out}",
+    ".byte 0xE6, {port}", // out imm8, al
+    ".byte 0xCF, 0x90",   // iret; nop
+    ".elseif {kind} == {vmcall}",
+    ".byte 0x0F, 0x01, 0xC1, 0xCF", // vmcall; iret
+    ".else",
+    ".byte 0x0F, 0x01, 0xD9, 0xCF", // vmmcall; iret
+    ".endif",
+    ".endr",
+    ".code32",
+    kind = const TRAP as u8,
+    out = const TrapKind::Out as u8,
+    vmcall = const TrapKind::Vmcall as u8,
+    port = const abi::TRAP_PORT,
+    options(att_syntax)
+);
+
+// The 16-bit runtime.
+global_asm!(
+    ".section .rom.rt16, \"ax\"",
+    ".code16",
+    "rt16_start:",
+    // Wait helper. A service with nothing to return yet (a key wait) makes the
+    // host push the stub's address and point IP here: the guest sleeps with
+    // interrupts on until the next IRQ (so the timer keeps ticking), then
+    // returns into the stub, which traps again.
+    ".globl bios_wait",
+    "bios_wait:",
+    "sti",
+    "hlt",
+    "cli",
+    "retw",
+    // INT 08h, IRQ 0: count the tick at 40:6C, wrap at midnight (counting
+    // rollovers at 40:70), call the user hook INT 1Ch, acknowledge the PIC.
+    ".globl irq0_timer",
+    "irq0_timer:",
+    "pushw %ax",
+    "pushw %ds",
+    "xorw %ax, %ax",
+    "movw %ax, %ds",
+    "addl $1, {ticks}",
+    "cmpl ${ticks_per_day}, {ticks}",
+    "jb 1f",
+    "movl $0, {ticks}",
+    "incb {rollover}",
+    "1:",
+    "int $0x1C",
+    "movb $0x20, %al",
+    "outb %al, $0x20",
+    "popw %ds",
+    "popw %ax",
+    "iretw",
+    // IRQ 1-7 with no handler: acknowledge the master PIC.
+    ".globl irq_master",
+    "irq_master:",
+    "pushw %ax",
+    "movb $0x20, %al",
+    "outb %al, $0x20",
+    "popw %ax",
+    "iretw",
+    // IRQ 8-15 with no handler: acknowledge the slave, then the master PIC.
+    ".globl irq_slave",
+    "irq_slave:",
+    "pushw %ax",
+    "movb $0x20, %al",
+    "outb %al, $0xA0",
+    "outb %al, $0x20",
+    "popw %ax",
+    "iretw",
+    ".code32",
+    ticks = const abi::bda::BASE + abi::bda::TIMER_COUNTER as u32,
+    rollover = const abi::bda::BASE + abi::bda::TIMER_ROLLOVER as u32,
+    ticks_per_day = const abi::bda::TICKS_PER_DAY,
+    options(att_syntax)
+);
+
+// POST entry (F000:E05B): real mode -> 32-bit flat -> Rust POST -> real mode
+// -> INT 19h. The GDT lives in ROM, so its descriptors carry the accessed bit
+// already (the CPU cannot set it in read-only memory; KVM spins if it tries).
+global_asm!(
+    ".section .rom.post, \"ax\"",
+    ".code16",
+    ".globl post_entry",
+    "post_entry:",
+    "cli",
+    "cld",
+    "lgdtl %cs:(gdt_desc - post_entry + {post})",
+    "movl %cr0, %eax",
+    "orl $1, %eax",
+    "movl %eax, %cr0",
+    "ljmpl $0x08, $post32",
+    ".code32",
+    "post32:",
+    "movw $0x10, %ax",
+    "movw %ax, %ds",
+    "movw %ax, %es",
+    "movw %ax, %ss",
+    "movw %ax, %fs",
+    "movw %ax, %gs",
+    "movl ${stack}, %esp",
+    "call pbios_post",
+    "ljmpl $0x18, $(to16 - post_entry + {post})",
+    ".code16",
+    "to16:",
+    "movw $0x20, %ax",
+    "movw %ax, %ds",
+    "movw %ax, %es",
+    "movw %ax, %ss",
+    "movw %ax, %fs",
+    "movw %ax, %gs",
+    "movl %cr0, %eax",
+    "andl $0xFFFFFFFE, %eax",
+    "movl %eax, %cr0",
+    "ljmpw ${rom_seg}, $(real16 - post_entry + {post})",
+    "real16:",
+    "xorl %eax, %eax",
+    "movw %ax, %ds",
+    "movw %ax, %es",
+    "movw %ax, %ss",
+    "movw %ax, %fs",
+    "movw %ax, %gs",
+    "movl ${boot_stack}, %esp",
+    "sti",
+    "int $0x19",
+    // INT 19h jumps to the boot sector; it only comes back if nothing booted.
+    "2:",
+    "hlt",
+    "jmp 2b",
+    "gdt:",
+    ".quad 0",
+    ".quad 0x00CF9B000000FFFF", // 08h: 32-bit code, flat, accessed
+    ".quad 0x00CF93000000FFFF", // 10h: 32-bit data, flat, accessed
+    ".quad 0x00009B0F0000FFFF", // 18h: 16-bit code, base F0000h, 64 KiB, accessed
+    ".quad 0x000093000000FFFF", // 20h: 16-bit data, base 0, 64 KiB, accessed
+    "gdt_end:",
+    "gdt_desc:",
+    ".word gdt_end - gdt - 1",
+    ".long gdt",
+    ".code32",
+    post = const rom::POST_ENTRY,
+    rom_seg = const abi::ROM_SEGMENT,
+    stack = const abi::POST_STACK_TOP,
+    boot_stack = const abi::BOOT_STACK,
+    options(att_syntax)
+);
+
+// Diskette parameter table (F000:EFC7, INT 1Eh): the IBM PC/AT values for a
+// 1.44 MB drive.
+global_asm!(
+    ".section .rom.diskette, \"a\"",
+    ".globl diskette_params",
+    "diskette_params:",
+    ".byte 0xAF, 0x02, 0x25, 0x02, 0x12, 0x1B, 0xFF, 0x6C, 0xF6, 0x0F, 0x08",
+    options(att_syntax)
+);
+
+// F000:FF53, a bare IRET; then the reset vector, date, model and checksum.
+global_asm!(
+    ".section .rom.iret, \"ax\"",
+    ".globl dummy_iret",
+    "dummy_iret:",
+    ".byte 0xCF",
+    ".section .rom.reset, \"ax\"",
+    ".code16",
+    ".globl reset_vector",
+    "reset_vector:",
+    "ljmpw ${rom_seg}, ${post}",
+    ".byte {d0}, {d1}, {d2}, {d3}, {d4}, {d5}, {d6}, {d7}",
+    ".byte 0",
+    ".byte {model}",
+    ".byte 0", // checksum, set by `cargo xtask rom`
+    ".code32",
+    rom_seg = const abi::ROM_SEGMENT,
+    post = const rom::POST_ENTRY,
+    d0 = const abi::BIOS_DATE[0],
+    d1 = const abi::BIOS_DATE[1],
+    d2 = const abi::BIOS_DATE[2],
+    d3 = const abi::BIOS_DATE[3],
+    d4 = const abi::BIOS_DATE[4],
+    d5 = const abi::BIOS_DATE[5],
+    d6 = const abi::BIOS_DATE[6],
+    d7 = const abi::BIOS_DATE[7],
+    model = const abi::MODEL_BYTE,
+    options(att_syntax)
+);

@@ -1,0 +1,66 @@
+//! Port I/O, physical memory pokes and the private trap, for the 32-bit POST.
+//!
+//! Memory is written through inline assembly rather than Rust pointers: the
+//! interrupt vector table starts at linear address 0, which Rust forbids
+//! dereferencing.
+
+use abi::TrapKind;
+use core::arch::asm;
+
+/// The trap flavor this ROM is built with (`cargo xtask rom --trap`).
+pub const TRAP: TrapKind = if cfg!(feature = "trap-vmcall") {
+    TrapKind::Vmcall
+} else if cfg!(feature = "trap-vmmcall") {
+    TrapKind::Vmmcall
+} else {
+    TrapKind::Out
+};
+
+/// Writes a byte to an I/O port.
+pub fn outb(port: u16, value: u8) {
+    // SAFETY: POST owns the machine; port writes have no memory effects.
+    unsafe { asm!("out dx, al", in("dx") port, in("al") value, options(nomem, nostack)) }
+}
+
+/// Writes a byte at a physical address.
+pub fn poke8(addr: u32, value: u8) {
+    // SAFETY: POST runs flat with paging off; callers pass RAM addresses of
+    // the IVT, BDA and EBDA, which nothing in Rust aliases.
+    unsafe {
+        asm!("mov byte ptr [{a}], {v}", a = in(reg) addr, v = in(reg_byte) value, options(nostack))
+    }
+}
+
+/// Writes a 16-bit word at a physical address.
+pub fn poke16(addr: u32, value: u16) {
+    // SAFETY: as for `poke8`.
+    unsafe {
+        asm!("mov word ptr [{a}], {v:x}", a = in(reg) addr, v = in(reg) value, options(nostack))
+    }
+}
+
+/// Writes a 32-bit word at a physical address.
+pub fn poke32(addr: u32, value: u32) {
+    // SAFETY: as for `poke8`.
+    unsafe {
+        asm!("mov dword ptr [{a}], {v:e}", a = in(reg) addr, v = in(reg) value, options(nostack))
+    }
+}
+
+/// Calls private host service `svc` (AL) with EDI and ECX; returns EAX.
+pub fn trap(svc: u8, edi: u32, ecx: u32) -> u32 {
+    let mut eax = u32::from(svc);
+    // SAFETY: the trap hands control to the host, which may write guest memory
+    // at EDI (up to ECX bytes) and sets EAX; hence no `nomem`.
+    unsafe {
+        match TRAP {
+            TrapKind::Out => asm!("out {port}, al", port = const abi::TRAP_PORT,
+                inout("eax") eax, in("edi") edi, in("ecx") ecx, options(nostack)),
+            TrapKind::Vmcall => asm!("vmcall",
+                inout("eax") eax, in("edi") edi, in("ecx") ecx, options(nostack)),
+            TrapKind::Vmmcall => asm!("vmmcall",
+                inout("eax") eax, in("edi") edi, in("ecx") ecx, options(nostack)),
+        }
+    }
+    eax
+}

@@ -1,0 +1,175 @@
+//! Power-on self test, in 32-bit flat protected mode.
+
+use crate::io::{outb, poke16, poke32, poke8, trap};
+use abi::bda;
+use abi::config::HostConfig;
+use abi::ivt::{rom_vector, RomVector, PIC1_BASE, PIC2_BASE};
+
+extern "C" {
+    static irq0_timer: u8;
+    static irq_master: u8;
+    static irq_slave: u8;
+    static dummy_iret: u8;
+    static diskette_params: u8;
+}
+
+/// Offset within the F000h segment of a ROM symbol.
+fn rom_offset(sym: *const u8) -> u16 {
+    (sym as u32).wrapping_sub(abi::ROM_BASE) as u16
+}
+
+/// Far pointer (segment:offset, as stored in the IVT) to a ROM offset.
+fn far_rom(offset: u16) -> u32 {
+    (u32::from(abi::ROM_SEGMENT) << 16) | u32::from(offset)
+}
+
+/// Called from the POST entry with a stack at [`abi::POST_STACK_TOP`].
+#[no_mangle]
+pub extern "C" fn pbios_post() {
+    let mut buf = [0u8; HostConfig::SIZE];
+    let cfg = if trap(
+        abi::svc::GET_CONFIG,
+        buf.as_mut_ptr() as u32,
+        buf.len() as u32,
+    ) == 0
+    {
+        HostConfig::decode(&buf)
+    } else {
+        // The host did not answer: a bare PC with 639 KiB and a 1 KiB EBDA.
+        HostConfig {
+            base_mem_kib: 639,
+            ebda_segment: 0x9FC0,
+            ebda_kib: 1,
+            equipment: 0x0020,
+            ..HostConfig::default()
+        }
+    };
+    init_ivt();
+    init_bda(&cfg);
+    init_ebda(&cfg);
+    init_pic();
+    init_pit();
+    trap(abi::svc::POST_DONE, 0, 0);
+}
+
+/// Fills all 256 vectors from [`abi::ivt::rom_vector`].
+fn init_ivt() {
+    // Only the addresses of the linker-placed ROM symbols are taken.
+    let (timer, master, slave, iret, fdpt) = (
+        rom_offset(&raw const irq0_timer),
+        rom_offset(&raw const irq_master),
+        rom_offset(&raw const irq_slave),
+        rom_offset(&raw const dummy_iret),
+        rom_offset(&raw const diskette_params),
+    );
+    let mut v: u32 = 0;
+    while v < 256 {
+        let vector = v as u8;
+        let entry = match rom_vector(vector) {
+            RomVector::Stub => far_rom(abi::stub_offset(vector)),
+            RomVector::TimerIrq => far_rom(timer),
+            RomVector::MasterIrq => far_rom(master),
+            RomVector::SlaveIrq => far_rom(slave),
+            RomVector::Iret => far_rom(iret),
+            RomVector::DisketteParams => far_rom(fdpt),
+            RomVector::Null => 0,
+        };
+        poke32(v * 4, entry);
+        v += 1;
+    }
+}
+
+fn bda8(off: u16, v: u8) {
+    poke8(bda::addr(off), v)
+}
+
+fn bda16(off: u16, v: u16) {
+    poke16(bda::addr(off), v)
+}
+
+/// The BIOS Data Area, as SeaBIOS leaves it for an 80x25 colour text mode.
+fn init_bda(cfg: &HostConfig) {
+    let mut a = bda::BASE;
+    while a < bda::BASE + 0x100 {
+        poke32(a, 0);
+        a += 4;
+    }
+    for (i, port) in cfg.com_ports.iter().enumerate() {
+        bda16(bda::COM_PORTS + 2 * i as u16, *port);
+    }
+    bda16(bda::EBDA_SEGMENT, cfg.ebda_segment);
+    bda16(bda::EQUIPMENT, cfg.equipment);
+    bda16(bda::MEM_SIZE_KIB, cfg.base_mem_kib);
+    bda16(bda::KBD_HEAD, bda::KBD_BUFFER);
+    bda16(bda::KBD_TAIL, bda::KBD_BUFFER);
+    bda16(bda::KBD_BUF_START, bda::KBD_BUFFER);
+    bda16(bda::KBD_BUF_END, bda::KBD_BUFFER_END);
+    bda8(bda::KBD_MODE, 0x10);
+    poke32(
+        bda::addr(bda::TIMER_COUNTER),
+        cfg.ticks_since_midnight % bda::TICKS_PER_DAY,
+    );
+    bda8(bda::HD_COUNT, cfg.hd_count);
+    // Video: mode 03h, 80x25, colour, page 0 (SeaBIOS's values after mode set).
+    bda8(bda::VIDEO_MODE, 0x03);
+    bda16(bda::VIDEO_COLS, 80);
+    bda16(bda::VIDEO_PAGE_SIZE, 0x1000);
+    bda16(bda::VIDEO_PAGE_START, 0);
+    bda16(bda::CURSOR_SHAPE, 0x0607);
+    bda8(bda::VIDEO_PAGE, 0);
+    bda16(bda::CRTC_ADDRESS, 0x3D4);
+    bda8(bda::VIDEO_MSR, 0x29);
+    bda8(bda::VIDEO_PAL, 0x30);
+    bda8(bda::VIDEO_ROWS, 24);
+    bda16(bda::CHAR_HEIGHT, 16);
+    bda8(bda::VIDEO_CTL, 0x60);
+    bda8(bda::VIDEO_SWITCHES, 0xF9);
+    bda8(bda::MODESET_CTL, 0x51);
+    // A blank 80x25 screen: space on light grey.
+    let mut a = VGA_TEXT;
+    while a < VGA_TEXT + 80 * 25 * 2 {
+        poke32(a, 0x0720_0720);
+        a += 4;
+    }
+}
+
+/// Colour text-mode video memory.
+const VGA_TEXT: u32 = 0xB8000;
+
+/// The EBDA: zeroed, its first byte its size in KiB.
+fn init_ebda(cfg: &HostConfig) {
+    let base = u32::from(cfg.ebda_segment) << 4;
+    let size = u32::from(cfg.ebda_kib) * 1024;
+    if base == 0 || size == 0 {
+        return;
+    }
+    let mut a = base;
+    while a < base + size {
+        poke32(a, 0);
+        a += 4;
+    }
+    poke8(base, cfg.ebda_kib as u8);
+}
+
+/// Both 8259s: edge triggered, cascaded, vectors 08h and 70h, all IRQs masked
+/// but the timer (IRQ 0) and the cascade (IRQ 2).
+fn init_pic() {
+    outb(0x20, 0x11); // ICW1: edge, cascade, ICW4 follows
+    outb(0xA0, 0x11);
+    outb(0x21, PIC1_BASE); // ICW2: vector base
+    outb(0xA1, PIC2_BASE);
+    outb(0x21, 0x04); // ICW3: slave on IRQ 2
+    outb(0xA1, 0x02); // ICW3: slave identity
+    outb(0x21, 0x01); // ICW4: 8086 mode
+    outb(0xA1, 0x01);
+    outb(0x21, !0x05); // OCW1: unmask IRQ 0 and 2
+    outb(0xA1, 0xFF);
+}
+
+/// 8254 channel 0: mode 3 (square wave), divisor 65536, so IRQ 0 fires at
+/// 1193182 / 65536 = 18.2 Hz.
+fn init_pit() {
+    outb(0x43, 0x36);
+    outb(0x40, 0x00);
+    outb(0x40, 0x00);
+}

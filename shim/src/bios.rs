@@ -1,0 +1,250 @@
+//! The backend-independent half of the shim: decode a trap, run the
+//! service, write the results where the guest expects them.
+
+use crate::clock::Clock;
+use crate::disk::Disk;
+use crate::keyboard::KeySource;
+use crate::mem::{real_addr, Memory};
+use crate::memmap::{MemoryMap, EBDA_BASE, EBDA_KIB};
+use crate::regs::Regs;
+use crate::services::{vector, Ctx, Service, Status, Stop, Vector};
+use abi::config::HostConfig;
+use abi::header::RomHeader;
+use std::collections::HashSet;
+use std::io::Write;
+use std::time::Instant;
+
+/// Equipment word: FPU (bit 1), 80x25 colour video (bits 4–5 = 10b), one
+/// serial port (bits 9–11), no floppy, no printer.
+pub const EQUIPMENT: u16 = 0x0002 | 0x0020 | (1 << 9);
+
+/// The host's devices as the services see them.
+pub struct Devices {
+    pub disk: Option<Disk>,
+    /// INT 10h teletype output (and, in the runner, the serial port's).
+    pub console: Box<dyn Write + Send>,
+    pub keys: Box<dyn KeySource + Send>,
+    pub clock: Box<dyn Clock + Send>,
+    /// Where `--trace` lines go, if tracing.
+    pub trace: Option<Box<dyn Write + Send>>,
+}
+
+/// Counters a caller may read after a run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Stats {
+    /// BIOS calls served (interrupt traps).
+    pub calls: u64,
+    /// When POST reported it was done.
+    pub post_done: Option<Instant>,
+}
+
+/// The BIOS: the ROM's header, the machine, the devices.
+pub struct Bios {
+    header: RomHeader,
+    memmap: MemoryMap,
+    dev: Devices,
+    warned: HashSet<(u8, u8)>,
+    pub stats: Stats,
+}
+
+impl Bios {
+    pub fn new(header: RomHeader, memmap: MemoryMap, dev: Devices) -> Bios {
+        Bios {
+            header,
+            memmap,
+            dev,
+            warned: HashSet::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    pub fn header(&self) -> &RomHeader {
+        &self.header
+    }
+
+    pub fn memmap(&self) -> &MemoryMap {
+        &self.memmap
+    }
+
+    /// The console the machine writes to (the serial port shares it).
+    pub fn console(&mut self) -> &mut (dyn Write + Send) {
+        self.dev.console.as_mut()
+    }
+
+    /// What POST is told about the machine.
+    pub fn host_config(&self) -> HostConfig {
+        HostConfig {
+            base_mem_kib: self.memmap.base_mem_kib(),
+            ebda_segment: (EBDA_BASE >> 4) as u16,
+            ebda_kib: EBDA_KIB,
+            equipment: EQUIPMENT,
+            com_ports: [abi::COM1_PORT, 0, 0, 0],
+            hd_count: u8::from(self.dev.disk.is_some()),
+            ticks_since_midnight: self.dev.clock.now().ticks_since_midnight(),
+        }
+    }
+
+    /// Handles a trap at linear address `linear_rip` (at the trap instruction
+    /// or just past it). `regs` are the guest's registers with the trap
+    /// completed; on return they hold what the guest must resume with.
+    /// Returns a reason to end the run, if any.
+    pub fn trap(&mut self, linear_rip: u64, regs: &mut Regs, mem: &mut dyn Memory) -> Option<Stop> {
+        match self.header.vector_at(linear_rip) {
+            Some(v) => self.interrupt(v, regs, mem),
+            None => {
+                self.private(linear_rip, regs, mem);
+                None
+            }
+        }
+    }
+
+    fn interrupt(&mut self, v: u8, regs: &mut Regs, mem: &mut dyn Memory) -> Option<Stop> {
+        self.stats.calls += 1;
+        let service = match vector(v) {
+            Vector::Service(s) => s,
+            Vector::Unsupported | Vector::Guest(_) => {
+                self.warn_once(
+                    v,
+                    regs.ah(),
+                    &format!(
+                        "INT {v:02X}h AH={:02X}h: no BIOS service; ignored",
+                        regs.ah()
+                    ),
+                );
+                return None;
+            }
+        };
+        // The FLAGS image the stub's IRET pops: SS:SP+4 (SP wraps in the segment).
+        let frame = real_addr(regs.ss, regs.sp().wrapping_add(4));
+        let flags = mem.read_u16(frame).ok();
+        regs.iret_flags = flags.unwrap_or(0);
+        let input = *regs;
+        let function = service.lookup(regs);
+        let mut ctx = Ctx {
+            mem,
+            disk: self.dev.disk.as_ref(),
+            console: self.dev.console.as_mut(),
+            keys: self.dev.keys.as_mut(),
+            clock: self.dev.clock.as_ref(),
+            memmap: &self.memmap,
+            stop: None,
+        };
+        let status = match function {
+            Some(f) => (f.handler)(regs, &mut ctx),
+            None => Status::Unsupported,
+        };
+        if let Some(finish) = service.finish {
+            finish(&input, status, &mut ctx);
+        }
+        let stop = ctx.stop.take();
+        let answer = if status == Status::Unsupported {
+            service.unsupported
+        } else {
+            status
+        };
+        match answer {
+            Status::Ok => {
+                regs.set_ah(0);
+                regs.set_cf(false);
+            }
+            Status::OkAh(ah) => {
+                regs.set_ah(ah);
+                regs.set_cf(false);
+            }
+            Status::Cleared => regs.set_cf(false),
+            Status::Fail(ah) => {
+                regs.set_ah(ah);
+                regs.set_cf(true);
+            }
+            Status::CarrySet => regs.set_cf(true),
+            Status::Done | Status::Unsupported | Status::Jump => {}
+            Status::Wait => self.wait(v, regs, mem),
+        }
+        if matches!(answer, Status::Wait | Status::Jump) {
+            // Nothing returns through the IRET frame this time.
+        } else if flags.is_some() && regs.iret_flags != input.iret_flags {
+            let _ = mem.write_u16(frame, regs.iret_flags);
+        }
+        match function {
+            Some(f) => self.trace(v, f.name, &input, regs, status),
+            None => {
+                let what = match service.functions.first().map(|f| f.select) {
+                    Some(crate::services::Select::Ax(_)) => format!("AX={:04X}h", input.ax()),
+                    _ => format!("AH={:02X}h", input.ah()),
+                };
+                self.warn_once(
+                    v,
+                    input.ah(),
+                    &format!("INT {v:02X}h {what}: unsupported {} function", service.name),
+                );
+                self.trace(v, "unsupported", &input, regs, status);
+            }
+        }
+        stop
+    }
+
+    /// Parks the guest in the ROM's wait helper: push the stub's address,
+    /// jump to `sti; hlt; cli; ret`, which returns into the stub and traps
+    /// again after the next interrupt.
+    fn wait(&self, v: u8, regs: &mut Regs, mem: &mut dyn Memory) {
+        let sp = regs.sp().wrapping_sub(2);
+        let stub = (self.header.stub_address(v) - abi::ROM_BASE) as u16;
+        if mem.write_u16(real_addr(regs.ss, sp), stub).is_err() {
+            return;
+        }
+        regs.set_sp(sp);
+        regs.cs = abi::ROM_SEGMENT;
+        regs.set_ip(self.header.wait_entry);
+    }
+
+    /// Private services, called by the ROM itself (AL = service number).
+    fn private(&mut self, linear_rip: u64, regs: &mut Regs, mem: &mut dyn Memory) {
+        let rom = u64::from(abi::ROM_BASE)..u64::from(abi::ROM_BASE) + abi::ROM_SIZE as u64;
+        if !rom.contains(&linear_rip) {
+            self.warn_once(
+                0xFF,
+                0xFF,
+                &format!("stray trap at {linear_rip:#x}: ignored"),
+            );
+            return;
+        }
+        regs.eax = match regs.al() {
+            abi::svc::GET_CONFIG if regs.ecx as usize >= HostConfig::SIZE => {
+                match mem.write(u64::from(regs.edi), &self.host_config().encode()) {
+                    Ok(()) => 0,
+                    Err(_) => 1,
+                }
+            }
+            abi::svc::POST_DONE => {
+                self.stats.post_done = Some(Instant::now());
+                0
+            }
+            _ => u32::MAX,
+        };
+    }
+
+    fn warn_once(&mut self, v: u8, ah: u8, msg: &str) {
+        if self.warned.insert((v, ah)) {
+            eprintln!("pbios: {msg}");
+        }
+    }
+
+    fn trace(&mut self, v: u8, name: &str, input: &Regs, out: &Regs, status: Status) {
+        if let Some(t) = self.dev.trace.as_mut() {
+            let _ = writeln!(
+                t,
+                "INT {v:02X}h AH={:02X}h {name} in: {} out: {} CF={} ZF={} -> {status:?}",
+                input.ah(),
+                input.summary(),
+                out.summary(),
+                u8::from(out.cf()),
+                u8::from(out.zf()),
+            );
+        }
+    }
+}
+
+/// The services a vector table entry names, for listings.
+pub fn services() -> &'static [&'static Service] {
+    crate::services::SERVICES
+}

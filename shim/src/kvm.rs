@@ -1,0 +1,464 @@
+//! The KVM backend: a VM with the pbios ROM, guest RAM, the in-kernel PIC
+//! and PIT, a 16550 on COM1, and the exit loop that hands BIOS traps to
+//! [`Bios`].
+
+use crate::bios::Bios;
+use crate::mem::Memory;
+use crate::memmap::{KVM_IDENTITY_MAP, KVM_TSS};
+use crate::regs::Regs;
+use crate::rom::Rom;
+use crate::services::Stop;
+use kvm_bindings::{
+    kvm_pit_config, kvm_regs, kvm_sregs, kvm_userspace_memory_region, KVM_MAX_CPUID_ENTRIES,
+    KVM_MEM_READONLY, KVM_PIT_SPEAKER_DUMMY,
+};
+use kvm_ioctls::{Cap, Kvm, SyncReg, VcpuExit, VcpuFd, VmFd};
+use std::io::Write;
+use thiserror::Error;
+use vm_memory::{GuestMemoryBackend, GuestMemoryMmap, GuestMemoryRegion, MmapRegion};
+use vm_superio::{Serial, Trigger};
+use vmm_sys_util::errno;
+use vmm_sys_util::eventfd::EventFd;
+
+/// Host-side failures of the KVM backend, one per operation.
+#[derive(Debug, Error)]
+pub enum KvmError {
+    #[error("cannot open /dev/kvm: {0} (is KVM available, and may this user open /dev/kvm?)")]
+    Open(errno::Error),
+    #[error("this KVM lacks {0}")]
+    MissingCapability(&'static str),
+    #[error("cannot create a VM: {0}")]
+    CreateVm(errno::Error),
+    #[error("cannot set the real-mode TSS address: {0}")]
+    SetTss(errno::Error),
+    #[error("cannot set the identity-map address: {0}")]
+    SetIdentityMap(errno::Error),
+    #[error("cannot create the in-kernel interrupt controllers: {0}")]
+    CreateIrqchip(errno::Error),
+    #[error("cannot create the in-kernel PIT: {0}")]
+    CreatePit(errno::Error),
+    #[error("cannot allocate guest memory: {0}")]
+    AllocateMemory(String),
+    #[error("cannot map guest memory at {addr:#x}: {source}")]
+    MapMemory { addr: u64, source: errno::Error },
+    #[error("cannot create the vCPU: {0}")]
+    CreateVcpu(errno::Error),
+    #[error("cannot set the vCPU's CPUID: {0}")]
+    SetCpuid(errno::Error),
+    #[error("cannot program the local APIC: {0}")]
+    SetLapic(errno::Error),
+    #[error("cannot wire the serial port's interrupt: {0}")]
+    SerialIrq(errno::Error),
+    #[error("cannot read the vCPU's registers: {0}")]
+    GetRegs(errno::Error),
+    #[error("cannot write the vCPU's registers: {0}")]
+    SetRegs(errno::Error),
+    #[error("KVM_RUN failed: {0}")]
+    Run(errno::Error),
+    #[error("the ROM traps with {0}, which KVM handles in the kernel; build it with `cargo xtask rom --trap out`")]
+    TrapKind(&'static str),
+    #[error("KVM could not run the guest ({what}) at {at}")]
+    Guest { what: String, at: String },
+}
+
+/// Why a run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// The guest wrote `value` to port F4h (isa-debug-exit): the run's exit
+    /// status is `(value << 1) | 1`.
+    DebugExit(u8),
+    /// The guest pulsed the reset line (FEh to port 64h).
+    Reset(String),
+    /// Triple fault.
+    TripleFault(String),
+    /// INT 19h found nothing to boot.
+    NoBootDevice(String),
+}
+
+impl Exit {
+    /// The process exit status this run maps to.
+    pub fn status(&self) -> i32 {
+        match self {
+            Exit::DebugExit(v) => (i32::from(*v) << 1) | 1,
+            Exit::Reset(_) => 0,
+            Exit::NoBootDevice(_) => 1,
+            Exit::TripleFault(_) => 2,
+        }
+    }
+}
+
+/// Raises IRQ 4 through an irqfd.
+struct IrqTrigger(EventFd);
+
+impl Trigger for IrqTrigger {
+    type E = std::io::Error;
+    fn trigger(&self) -> std::io::Result<()> {
+        self.0.write(1)
+    }
+}
+
+/// A serial port's output, shared with the INT 10h console.
+pub type SerialOut = Box<dyn Write + Send>;
+
+/// COM1's IRQ.
+const COM1_IRQ: u32 = 4;
+
+/// A KVM virtual machine running the pbios ROM.
+pub struct Machine {
+    // Kept alive for the VM's lifetime.
+    _kvm: Kvm,
+    _vm: VmFd,
+    vcpu: VcpuFd,
+    mem: GuestMemoryMmap,
+    _rom: MmapRegion,
+    serial: Serial<IrqTrigger, vm_superio::serial::NoEvents, SerialOut>,
+    bios: Bios,
+    sync_regs: bool,
+    /// KVM exits taken (all kinds).
+    pub exits: u64,
+}
+
+fn map(vm: &VmFd, slot: u32, addr: u64, size: u64, host: u64, flags: u32) -> Result<(), KvmError> {
+    let region = kvm_userspace_memory_region {
+        slot,
+        flags,
+        guest_phys_addr: addr,
+        memory_size: size,
+        userspace_addr: host,
+    };
+    // SAFETY: `host` points at a live mapping of `size` bytes owned by the
+    // Machine, which outlives the VM's use of it.
+    unsafe { vm.set_user_memory_region(region) }
+        .map_err(|source| KvmError::MapMemory { addr, source })
+}
+
+impl Machine {
+    /// Builds the VM: RAM per the memory map, the ROM read-only at F0000h and
+    /// below 4 GiB, the in-kernel PIC/IOAPIC/PIT, one vCPU at its reset state.
+    pub fn new(rom: &Rom, bios: Bios, serial_out: SerialOut) -> Result<Machine, KvmError> {
+        if rom.header.trap_kind != abi::TrapKind::Out {
+            return Err(KvmError::TrapKind(rom.header.trap_kind.name()));
+        }
+        let kvm = Kvm::new().map_err(KvmError::Open)?;
+        for (cap, name) in [
+            (Cap::Irqchip, "an in-kernel irqchip"),
+            (Cap::Pit2, "an in-kernel PIT"),
+            (Cap::ReadonlyMem, "read-only memory slots"),
+            (Cap::ImmediateExit, "immediate exit"),
+        ] {
+            if !kvm.check_extension(cap) {
+                return Err(KvmError::MissingCapability(name));
+            }
+        }
+        let vm = kvm.create_vm().map_err(KvmError::CreateVm)?;
+        vm.set_identity_map_address(KVM_IDENTITY_MAP)
+            .map_err(KvmError::SetIdentityMap)?;
+        vm.set_tss_address(KVM_TSS as usize)
+            .map_err(KvmError::SetTss)?;
+        vm.create_irq_chip().map_err(KvmError::CreateIrqchip)?;
+        let pit = kvm_pit_config {
+            flags: KVM_PIT_SPEAKER_DUMMY,
+            ..Default::default()
+        };
+        vm.create_pit2(pit).map_err(KvmError::CreatePit)?;
+
+        let mem = crate::mem::guest_ram(&bios.memmap().ram_ranges())
+            .map_err(|e| KvmError::AllocateMemory(e.to_string()))?;
+        let mut slot = 0;
+        for region in mem.iter() {
+            let host =
+                mem.get_host_address(region.start_addr())
+                    .map_err(|e| KvmError::AllocateMemory(e.to_string()))? as u64;
+            map(&vm, slot, region.start_addr().0, region.len(), host, 0)?;
+            slot += 1;
+        }
+        let rom_region =
+            MmapRegion::new(abi::ROM_SIZE).map_err(|e| KvmError::AllocateMemory(e.to_string()))?;
+        // SAFETY: the region is a fresh private mapping of ROM_SIZE bytes, the
+        // same length as the checked image.
+        unsafe {
+            std::ptr::copy_nonoverlapping(rom.bytes.as_ptr(), rom_region.as_ptr(), abi::ROM_SIZE)
+        };
+        let rom_host = rom_region.as_ptr() as u64;
+        for base in [u64::from(abi::ROM_BASE), abi::ROM_HIGH_BASE] {
+            map(
+                &vm,
+                slot,
+                base,
+                abi::ROM_SIZE as u64,
+                rom_host,
+                KVM_MEM_READONLY,
+            )?;
+            slot += 1;
+        }
+
+        let evt = EventFd::new(libc::EFD_NONBLOCK).map_err(|e| {
+            KvmError::SerialIrq(errno::Error::new(e.raw_os_error().unwrap_or(libc::EIO)))
+        })?;
+        vm.register_irqfd(&evt, COM1_IRQ)
+            .map_err(KvmError::SerialIrq)?;
+        let serial = Serial::new(IrqTrigger(evt), serial_out);
+
+        let mut vcpu = vm.create_vcpu(0).map_err(KvmError::CreateVcpu)?;
+        let cpuid = kvm
+            .get_supported_cpuid(KVM_MAX_CPUID_ENTRIES)
+            .map_err(KvmError::SetCpuid)?;
+        vcpu.set_cpuid2(&cpuid).map_err(KvmError::SetCpuid)?;
+        set_lint(&vcpu)?;
+        let sync_regs = kvm.check_extension(Cap::SyncRegs);
+        if sync_regs {
+            vcpu.set_sync_valid_reg(SyncReg::Register);
+            vcpu.set_sync_valid_reg(SyncReg::SystemRegister);
+        }
+        Ok(Machine {
+            _kvm: kvm,
+            _vm: vm,
+            vcpu,
+            mem,
+            _rom: rom_region,
+            serial,
+            bios,
+            sync_regs,
+            exits: 0,
+        })
+    }
+
+    /// Guest RAM (for inspection after a run).
+    pub fn memory(&self) -> &GuestMemoryMmap {
+        &self.mem
+    }
+
+    pub fn bios(&self) -> &Bios {
+        &self.bios
+    }
+
+    /// Whether register reads and writes go through KVM_CAP_SYNC_REGS.
+    pub fn uses_sync_regs(&self) -> bool {
+        self.sync_regs
+    }
+
+    /// Runs the guest from the reset vector until it ends.
+    pub fn run(&mut self) -> Result<Exit, KvmError> {
+        loop {
+            self.exits += 1;
+            match self.vcpu.run() {
+                Ok(VcpuExit::IoOut(port, data)) => {
+                    let value = data.first().copied().unwrap_or(0);
+                    match port {
+                        p if p == u16::from(abi::TRAP_PORT) => {
+                            if let Some(stop) = self.trap()? {
+                                return Ok(match stop {
+                                    Stop::NoBootDevice(why) => Exit::NoBootDevice(why),
+                                });
+                            }
+                        }
+                        abi::DEBUG_EXIT_PORT => {
+                            let _ = self.serial.writer_mut().flush();
+                            return Ok(Exit::DebugExit(value));
+                        }
+                        p if (abi::COM1_PORT..abi::COM1_PORT + 8).contains(&p) => {
+                            let _ = self.serial.write((p - abi::COM1_PORT) as u8, value);
+                        }
+                        abi::I8042_COMMAND_PORT if value == abi::I8042_CMD_RESET => {
+                            return Ok(Exit::Reset(self.where_now()));
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(VcpuExit::IoIn(port, data)) => {
+                    if (abi::COM1_PORT..abi::COM1_PORT + 8).contains(&port) {
+                        let v = self.serial.read((port - abi::COM1_PORT) as u8);
+                        data.fill(v);
+                    } else {
+                        data.fill(0xFF);
+                    }
+                }
+                // Unbacked addresses read as all ones; writes to the ROM and
+                // to holes are dropped.
+                Ok(VcpuExit::MmioRead(_, data)) => data.fill(0xFF),
+                Ok(VcpuExit::MmioWrite(..)) => {}
+                Ok(VcpuExit::Intr) | Ok(VcpuExit::Hlt) => {}
+                Ok(VcpuExit::Shutdown) => return Ok(Exit::TripleFault(self.where_now())),
+                Ok(VcpuExit::InternalError) => {
+                    return Err(KvmError::Guest {
+                        what: "internal error".into(),
+                        at: self.where_now(),
+                    })
+                }
+                Ok(VcpuExit::FailEntry(reason, _)) => {
+                    return Err(KvmError::Guest {
+                        what: format!("entry failed, reason {reason:#x}"),
+                        at: self.where_now(),
+                    })
+                }
+                Ok(other) => {
+                    let what = format!("unexpected exit {other:?}");
+                    return Err(KvmError::Guest {
+                        what,
+                        at: self.where_now(),
+                    });
+                }
+                Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => {}
+                Err(e) => return Err(KvmError::Run(e)),
+            }
+        }
+    }
+
+    /// Serves one BIOS trap.
+    fn trap(&mut self) -> Result<Option<Stop>, KvmError> {
+        // Complete the pending OUT first (KVM's immediate_exit protocol):
+        // registers written before that would be overwritten by it.
+        self.vcpu.set_kvm_immediate_exit(1);
+        let r = match self.vcpu.run() {
+            Err(e) if e.errno() == libc::EINTR => Ok(()),
+            Err(e) => Err(KvmError::Run(e)),
+            Ok(_) => Ok(()),
+        };
+        self.vcpu.set_kvm_immediate_exit(0);
+        r?;
+        let (kregs, sregs) = self.read_regs()?;
+        let mut regs = from_kvm(&kregs, &sregs);
+        let before = regs;
+        let linear_rip = sregs.cs.base.wrapping_add(kregs.rip);
+        let stop = self
+            .bios
+            .trap(linear_rip, &mut regs, &mut self.mem as &mut dyn Memory);
+        if regs != before {
+            self.write_regs(kregs, sregs, &before, &regs)?;
+        }
+        Ok(stop)
+    }
+
+    fn read_regs(&mut self) -> Result<(kvm_regs, kvm_sregs), KvmError> {
+        if self.sync_regs {
+            let s = self.vcpu.sync_regs();
+            Ok((s.regs, s.sregs))
+        } else {
+            Ok((
+                self.vcpu.get_regs().map_err(KvmError::GetRegs)?,
+                self.vcpu.get_sregs().map_err(KvmError::GetRegs)?,
+            ))
+        }
+    }
+
+    fn write_regs(
+        &mut self,
+        mut k: kvm_regs,
+        mut s: kvm_sregs,
+        old: &Regs,
+        new: &Regs,
+    ) -> Result<(), KvmError> {
+        let set32 = |r: &mut u64, v: u32| *r = (*r & !0xFFFF_FFFF) | u64::from(v);
+        set32(&mut k.rax, new.eax);
+        set32(&mut k.rbx, new.ebx);
+        set32(&mut k.rcx, new.ecx);
+        set32(&mut k.rdx, new.edx);
+        set32(&mut k.rsi, new.esi);
+        set32(&mut k.rdi, new.edi);
+        set32(&mut k.rbp, new.ebp);
+        set32(&mut k.rsp, new.esp);
+        set32(&mut k.rip, new.eip);
+        set32(&mut k.rflags, new.eflags);
+        let segs_changed = (old.cs, old.ds, old.es, old.ss, old.fs, old.gs)
+            != (new.cs, new.ds, new.es, new.ss, new.fs, new.gs);
+        if segs_changed {
+            for (seg, sel) in [
+                (&mut s.cs, new.cs),
+                (&mut s.ds, new.ds),
+                (&mut s.es, new.es),
+                (&mut s.ss, new.ss),
+                (&mut s.fs, new.fs),
+                (&mut s.gs, new.gs),
+            ] {
+                if seg.selector != sel {
+                    // Real mode: the base follows the selector.
+                    seg.selector = sel;
+                    seg.base = u64::from(sel) << 4;
+                }
+            }
+        }
+        if self.sync_regs {
+            let sync = self.vcpu.sync_regs_mut();
+            sync.regs = k;
+            if segs_changed {
+                sync.sregs = s;
+            }
+            self.vcpu.set_sync_dirty_reg(SyncReg::Register);
+            if segs_changed {
+                self.vcpu.set_sync_dirty_reg(SyncReg::SystemRegister);
+            }
+        } else {
+            self.vcpu.set_regs(&k).map_err(KvmError::SetRegs)?;
+            if segs_changed {
+                self.vcpu.set_sregs(&s).map_err(KvmError::SetRegs)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Where the vCPU is, for messages: CS:IP and the registers.
+    fn where_now(&mut self) -> String {
+        match (self.vcpu.get_regs(), self.vcpu.get_sregs()) {
+            (Ok(k), Ok(s)) => {
+                let r = from_kvm(&k, &s);
+                format!(
+                    "CS:IP={:04X}:{:04X} (linear {:#x}) SS:SP={:04X}:{:04X} FLAGS={:04X} CR0={:#x} {}",
+                    r.cs,
+                    r.ip(),
+                    s.cs.base.wrapping_add(k.rip),
+                    r.ss,
+                    r.sp(),
+                    r.eflags,
+                    s.cr0,
+                    r.summary()
+                )
+            }
+            _ => "unknown registers".into(),
+        }
+    }
+}
+
+fn from_kvm(k: &kvm_regs, s: &kvm_sregs) -> Regs {
+    Regs {
+        eax: k.rax as u32,
+        ebx: k.rbx as u32,
+        ecx: k.rcx as u32,
+        edx: k.rdx as u32,
+        esi: k.rsi as u32,
+        edi: k.rdi as u32,
+        ebp: k.rbp as u32,
+        esp: k.rsp as u32,
+        eip: k.rip as u32,
+        eflags: k.rflags as u32,
+        cs: s.cs.selector,
+        ds: s.ds.selector,
+        es: s.es.selector,
+        ss: s.ss.selector,
+        fs: s.fs.selector,
+        gs: s.gs.selector,
+        iret_flags: 0,
+    }
+}
+
+/// Local APIC LVT registers and delivery modes.
+const APIC_LVT0: usize = 0x350;
+const APIC_LVT1: usize = 0x360;
+const APIC_MODE_EXTINT: u32 = 0x7;
+const APIC_MODE_NMI: u32 = 0x4;
+
+/// Routes the 8259's output to the CPU: LINT0 as ExtINT, LINT1 as NMI (what
+/// a PC's firmware sets up on the boot CPU; QEMU and Firecracker do the same).
+fn set_lint(vcpu: &VcpuFd) -> Result<(), KvmError> {
+    let mut lapic = vcpu.get_lapic().map_err(KvmError::SetLapic)?;
+    for (reg, mode) in [(APIC_LVT0, APIC_MODE_EXTINT), (APIC_LVT1, APIC_MODE_NMI)] {
+        let bytes: &mut [u8] = {
+            let regs = &mut lapic.regs[reg..reg + 4];
+            // SAFETY: c_char and u8 have the same size and alignment.
+            unsafe { std::slice::from_raw_parts_mut(regs.as_mut_ptr().cast::<u8>(), 4) }
+        };
+        let v = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        let v = (v & !0x700 & !(1 << 16)) | (mode << 8);
+        bytes.copy_from_slice(&v.to_le_bytes());
+    }
+    vcpu.set_lapic(&lapic).map_err(KvmError::SetLapic)
+}

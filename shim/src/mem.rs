@@ -1,0 +1,116 @@
+//! Guest physical memory as services see it: only guest RAM, bounds-checked.
+
+use thiserror::Error;
+use vm_memory::{Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap};
+
+/// An access that is not entirely inside guest RAM.
+#[derive(Clone, Copy, Debug, Error, PartialEq, Eq)]
+#[error("guest access of {len} bytes at {addr:#x} is outside guest RAM")]
+pub struct OutOfRange {
+    pub addr: u64,
+    pub len: usize,
+}
+
+/// Guest physical memory. Every access is checked: a range that is not
+/// entirely guest RAM (the VGA hole, the ROM, past the end) fails and
+/// touches nothing.
+pub trait Memory {
+    /// Reads `buf.len()` bytes at guest physical `addr`.
+    fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), OutOfRange>;
+    /// Writes `data` at guest physical `addr`.
+    fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), OutOfRange>;
+    /// Whether `len` bytes at `addr` are all guest RAM.
+    fn is_ram(&self, addr: u64, len: usize) -> bool;
+
+    fn read_u8(&self, addr: u64) -> Result<u8, OutOfRange> {
+        let mut b = [0u8; 1];
+        self.read(addr, &mut b)?;
+        Ok(b[0])
+    }
+    fn read_u16(&self, addr: u64) -> Result<u16, OutOfRange> {
+        let mut b = [0u8; 2];
+        self.read(addr, &mut b)?;
+        Ok(u16::from_le_bytes(b))
+    }
+    fn read_u32(&self, addr: u64) -> Result<u32, OutOfRange> {
+        let mut b = [0u8; 4];
+        self.read(addr, &mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+    fn read_u64(&self, addr: u64) -> Result<u64, OutOfRange> {
+        let mut b = [0u8; 8];
+        self.read(addr, &mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+    fn write_u8(&mut self, addr: u64, v: u8) -> Result<(), OutOfRange> {
+        self.write(addr, &[v])
+    }
+    fn write_u16(&mut self, addr: u64, v: u16) -> Result<(), OutOfRange> {
+        self.write(addr, &v.to_le_bytes())
+    }
+    fn write_u32(&mut self, addr: u64, v: u32) -> Result<(), OutOfRange> {
+        self.write(addr, &v.to_le_bytes())
+    }
+}
+
+/// Linear address of real-mode `segment:offset` (no wrap at 1 MiB: A20 is on).
+pub fn real_addr(segment: u16, offset: u16) -> u64 {
+    (u64::from(segment) << 4) + u64::from(offset)
+}
+
+/// Linear address of a BDA field (segment 40h).
+pub fn bda_addr(offset: u16) -> u64 {
+    u64::from(abi::bda::addr(offset))
+}
+
+impl Memory for GuestMemoryMmap {
+    fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), OutOfRange> {
+        self.read_slice(buf, GuestAddress(addr))
+            .map_err(|_| OutOfRange {
+                addr,
+                len: buf.len(),
+            })
+    }
+
+    fn is_ram(&self, addr: u64, len: usize) -> bool {
+        len == 0 || GuestMemoryBackend::check_range(self, GuestAddress(addr), len)
+    }
+
+    fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), OutOfRange> {
+        if !self.is_ram(addr, data.len()) {
+            return Err(OutOfRange {
+                addr,
+                len: data.len(),
+            });
+        }
+        self.write_slice(data, GuestAddress(addr))
+            .map_err(|_| OutOfRange {
+                addr,
+                len: data.len(),
+            })
+    }
+}
+
+/// Builds guest RAM from `(start, size)` ranges (also used by tests).
+pub fn guest_ram(ranges: &[(u64, usize)]) -> std::io::Result<GuestMemoryMmap> {
+    let r: Vec<(GuestAddress, usize)> = ranges.iter().map(|&(a, s)| (GuestAddress(a), s)).collect();
+    GuestMemoryMmap::from_ranges(&r).map_err(|e| std::io::Error::other(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accesses_are_bounded_to_ram() {
+        let mut m = guest_ram(&[(0, 0x1000), (0x2000, 0x1000)]).unwrap();
+        m.write_u32(0xFFC, 0xDEAD_BEEF).unwrap();
+        assert_eq!(m.read_u32(0xFFC).unwrap(), 0xDEAD_BEEF);
+        assert!(m.write_u32(0xFFE, 1).is_err(), "crosses into the hole");
+        assert!(m.read_u8(0x1800).is_err(), "in the hole");
+        assert!(m.read_u8(0x3000).is_err(), "past the end");
+        assert!(m.read_u8(u64::MAX).is_err());
+        assert!(m.is_ram(0x2000, 0x1000) && !m.is_ram(0x2000, 0x1001));
+        assert_eq!(real_addr(0xFFFF, 0xFFFF), 0x10FFEF);
+    }
+}

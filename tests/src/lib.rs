@@ -1,0 +1,2 @@
+//! Guest programs for pbios's integration tests and the demo disk.
+pub mod demo;

@@ -1,0 +1,306 @@
+//! `cargo xtask`: build the ROM, the demo disk, run the demo, run the tests.
+
+use object::{Object, ObjectSection, ObjectSymbol, SectionKind};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+const USAGE: &str = "usage: cargo xtask <command>
+  rom [--trap out|vmcall|vmmcall]   build and check the ROM -> target/pbios/bios.bin
+  demo                              build the demo disk -> target/pbios/demo.img
+  run [-- PBIOS-ARGS]               build ROM, demo disk and pbios; boot the demo
+  test                              build the ROM, then run every test";
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace root")
+        .to_path_buf()
+}
+
+fn out_dir() -> PathBuf {
+    root().join("target/pbios")
+}
+
+type Result<T> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("rom") => {
+            trap_arg(&args[1..]).and_then(|t| build_rom(t).map(|p| println!("{}", p.display())))
+        }
+        Some("demo") => build_demo().map(|p| println!("{}", p.display())),
+        Some("run") => run_demo(&args[1..]),
+        Some("test") => run_tests(&args[1..]),
+        _ => Err(USAGE.into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn trap_arg(args: &[String]) -> Result<abi::TrapKind> {
+    match args {
+        [] => Ok(abi::TrapKind::Out),
+        [flag, kind] if flag == "--trap" => match kind.as_str() {
+            "out" => Ok(abi::TrapKind::Out),
+            "vmcall" => Ok(abi::TrapKind::Vmcall),
+            "vmmcall" => Ok(abi::TrapKind::Vmmcall),
+            k => Err(format!("unknown trap kind '{k}' (out, vmcall or vmmcall)")),
+        },
+        _ => Err(USAGE.into()),
+    }
+}
+
+/// A command with the outer cargo's environment removed, so a nested cargo
+/// picks its own toolchain and flags.
+fn clean(cmd: &str) -> Command {
+    let mut c = Command::new(cmd);
+    for var in [
+        "RUSTC",
+        "RUSTDOC",
+        "RUSTC_WRAPPER",
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTUP_TOOLCHAIN",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET",
+    ] {
+        c.env_remove(var);
+    }
+    c.current_dir(root());
+    c
+}
+
+fn status(mut c: Command, what: &str) -> Result<()> {
+    let s = c.status().map_err(|e| format!("cannot run {what}: {e}"))?;
+    if s.success() {
+        Ok(())
+    } else {
+        Err(format!("{what} failed ({s})"))
+    }
+}
+
+/// The ROM needs nightly (build-std for a custom target) with rust-src.
+fn ensure_nightly() -> Result<()> {
+    let out = clean("rustup")
+        .args(["component", "list", "--toolchain", "nightly", "--installed"])
+        .output()
+        .map_err(|e| format!("cannot run rustup (needed for the nightly toolchain): {e}"))?;
+    if !out.status.success() {
+        eprintln!("xtask: installing the nightly toolchain (the ROM builds core with -Zbuild-std)");
+        let mut c = clean("rustup");
+        c.args([
+            "toolchain",
+            "install",
+            "nightly",
+            "--profile",
+            "minimal",
+            "--component",
+            "rust-src",
+        ]);
+        return status(c, "rustup toolchain install nightly");
+    }
+    if !String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .any(|l| l.starts_with("rust-src"))
+    {
+        eprintln!("xtask: installing rust-src for nightly (the ROM builds core from source)");
+        let mut c = clean("rustup");
+        c.args(["component", "add", "rust-src", "--toolchain", "nightly"]);
+        status(c, "rustup component add rust-src")?;
+    }
+    Ok(())
+}
+
+/// Builds the ROM ELF with nightly, flattens it to 64 KiB, sets the
+/// checksum, checks it, writes target/pbios/bios.bin (or bios-TRAP.bin).
+fn build_rom(trap: abi::TrapKind) -> Result<PathBuf> {
+    ensure_nightly()?;
+    let feature = format!("trap-{}", trap.name());
+    let mut c = clean("rustup");
+    c.args([
+        "run",
+        "nightly",
+        "cargo",
+        "build",
+        "--quiet",
+        "--package",
+        "pbios-rom",
+        "--profile",
+        "rom",
+    ]);
+    c.args(["--target", "linker/i386-pbios.json", "-Zbuild-std=core"]);
+    c.args([
+        "-Zbuild-std-features=compiler-builtins-mem",
+        "-Zjson-target-spec",
+    ]);
+    c.args(["--no-default-features", "--features", &feature]);
+    c.args(["--target-dir", "target/rom"]);
+    status(c, "the ROM build")?;
+    let elf_path = root().join("target/rom/i386-pbios/rom/pbios-rom");
+    let elf = std::fs::read(&elf_path).map_err(|e| format!("{}: {e}", elf_path.display()))?;
+    let image = flatten(&elf)?;
+    check_rom(&elf, &image, trap)?;
+    let dir = out_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let name = if trap == abi::TrapKind::Out {
+        "bios.bin".into()
+    } else {
+        format!("bios-{}.bin", trap.name())
+    };
+    let path = dir.join(name);
+    std::fs::write(&path, &image).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// Copies every allocated section to its place in the 64 KiB segment and
+/// sets the checksum byte so the image sums to zero.
+fn flatten(elf: &[u8]) -> Result<Vec<u8>> {
+    let file = object::File::parse(elf).map_err(|e| format!("ROM ELF: {e}"))?;
+    let mut image = vec![0u8; abi::ROM_SIZE];
+    let base = u64::from(abi::ROM_BASE);
+    for s in file.sections() {
+        let alloc = matches!(
+            s.kind(),
+            SectionKind::Text
+                | SectionKind::Data
+                | SectionKind::ReadOnlyData
+                | SectionKind::ReadOnlyString
+                | SectionKind::ReadOnlyDataWithRel
+                | SectionKind::UninitializedData
+        );
+        if !alloc || s.size() == 0 {
+            continue;
+        }
+        let name = s.name().unwrap_or("?");
+        let data = s.data().map_err(|e| format!("section {name}: {e}"))?;
+        if data.is_empty() {
+            return Err(format!(
+                "section {name} has no file data: the ROM cannot hold writable data"
+            ));
+        }
+        let off = s
+            .address()
+            .checked_sub(base)
+            .ok_or(format!("section {name} is below F0000h"))? as usize;
+        let end = off + data.len();
+        if end > abi::ROM_SIZE {
+            return Err(format!("section {name} ends past the 64 KiB ROM"));
+        }
+        image[off..end].copy_from_slice(data);
+    }
+    let sum = abi::header::checksum(&image[..abi::ROM_SIZE - 1]);
+    image[usize::from(abi::rom::CHECKSUM)] = 0u8.wrapping_sub(sum);
+    Ok(image)
+}
+
+/// The xtask's ROM check: everything the shim checks at load time, plus the
+/// fixed addresses of the ELF's symbols against the ABI.
+fn check_rom(elf: &[u8], image: &[u8], trap: abi::TrapKind) -> Result<()> {
+    let rom = pbios::Rom::from_bytes(image.to_vec()).map_err(|e| format!("ROM check: {e}"))?;
+    let h = rom.header;
+    let want = |what: &str, ok: bool| {
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("ROM check: {what}"))
+        }
+    };
+    want("trap kind", h.trap_kind == trap)?;
+    want("trap port", h.trap_port == abi::TRAP_PORT)?;
+    want(
+        "stub table",
+        h.stub_table == abi::ROM_BASE + u32::from(abi::rom::STUB_TABLE),
+    )?;
+    want(
+        "stub stride",
+        h.stub_stride == abi::STUB_STRIDE && h.stub_count == abi::STUB_COUNT,
+    )?;
+    let file = object::File::parse(elf).map_err(|e| format!("ROM ELF: {e}"))?;
+    for (sym, off) in [
+        ("post_entry", abi::rom::POST_ENTRY),
+        ("reset_vector", abi::rom::RESET_VECTOR),
+        ("stub_table", abi::rom::STUB_TABLE),
+        ("dummy_iret", abi::rom::DUMMY_IRET),
+        ("diskette_params", abi::rom::DISKETTE_PARAMS),
+    ] {
+        let addr = file
+            .symbols()
+            .find(|s| s.name() == Ok(sym))
+            .map(|s| s.address())
+            .ok_or(format!("ROM check: symbol {sym} missing"))?;
+        want(
+            &format!("{sym} at F000:{off:04X}"),
+            addr == u64::from(abi::ROM_BASE) + u64::from(off),
+        )?;
+    }
+    for v in 0..=255u8 {
+        let stub = usize::from(abi::stub_offset(v));
+        let bytes = trap.bytes();
+        want(
+            &format!("stub {v:02X}h"),
+            &image[stub..stub + bytes.len()] == bytes,
+        )?;
+        want(
+            &format!("stub {v:02X}h IRET"),
+            image[stub + bytes.len()] == abi::IRET_OPCODE,
+        )?;
+    }
+    want(
+        "IRET at F000:FF53",
+        image[usize::from(abi::rom::DUMMY_IRET)] == abi::IRET_OPCODE,
+    )?;
+    let date = usize::from(abi::rom::DATE);
+    want("BIOS date", &image[date..date + 8] == abi::BIOS_DATE)?;
+    want(
+        "model byte",
+        image[usize::from(abi::rom::MODEL)] == abi::MODEL_BYTE,
+    )?;
+    Ok(())
+}
+
+fn build_demo() -> Result<PathBuf> {
+    let dir = out_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let path = dir.join("demo.img");
+    pbios_tests::demo::write_image(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
+fn run_demo(args: &[String]) -> Result<()> {
+    let rom = build_rom(abi::TrapKind::Out)?;
+    let demo = build_demo()?;
+    let mut c = clean("cargo");
+    c.args(["build", "--quiet", "--release", "--package", "pbios"]);
+    status(c, "building pbios")?;
+    let extra: Vec<&String> = args.iter().skip_while(|a| *a == "--").collect();
+    let s = Command::new(root().join("target/release/pbios"))
+        .arg("--rom")
+        .arg(&rom)
+        .args(extra)
+        .arg(&demo)
+        .status()
+        .map_err(|e| format!("cannot run pbios: {e}"))?;
+    // The demo ends by writing 0 to port F4h: exit status (0 << 1) | 1 = 1.
+    match s.code() {
+        Some(1) => Ok(()),
+        _ => Err(format!("the demo did not finish cleanly ({s})")),
+    }
+}
+
+fn run_tests(args: &[String]) -> Result<()> {
+    let rom = build_rom(abi::TrapKind::Out)?;
+    for t in [abi::TrapKind::Vmcall, abi::TrapKind::Vmmcall] {
+        build_rom(t)?;
+    }
+    let mut c = clean("cargo");
+    c.args(["test", "--workspace", "--exclude", "pbios-rom"])
+        .args(args)
+        .env("PBIOS_ROM", &rom);
+    status(c, "cargo test")
+}

@@ -1,2 +1,3 @@
 //! Guest programs for pbios's integration tests and the demo disk.
 pub mod demo;
+pub mod harness;

@@ -1,0 +1,251 @@
+//! Boots guest programs in a real KVM VM with the pbios ROM and lets a test
+//! read what the guest saw.
+//!
+//! A test guest is 16-bit code assembled with iced-x86 at 0000:7C00 and
+//! booted from a disk image by the ROM's INT 19h. It makes real INT calls,
+//! stores registers and FLAGS at [`RESULTS`] and ends by writing to port F4h;
+//! the test then reads guest memory.
+
+use iced_x86::code_asm::*;
+use pbios::clock::{Clock, DateTime, FixedClock, HostClock};
+use pbios::disk::Disk;
+use pbios::keyboard::{KeySource, NoKeys};
+use pbios::mem::Memory;
+use pbios::memmap::{MemoryMap, MIB};
+use pbios::{Bios, Devices, Exit, Machine, Rom};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// Where guests store their results (free conventional memory).
+pub const RESULTS: u64 = 0x0500;
+/// Sectors of the default test disk (16 MiB: 32/16/63 logical CHS).
+pub const DISK_SECTORS: u64 = 32768;
+/// Sectors at the start of the test disk that carry the pattern.
+pub const PATTERN_SECTORS: u64 = 300;
+
+/// The byte at `offset` of sector `lba` on the test disk: the LBA as a
+/// little-endian u64, then a byte derived from both.
+pub fn pattern_byte(lba: u64, offset: usize) -> u8 {
+    if offset < 8 {
+        lba.to_le_bytes()[offset]
+    } else {
+        (lba as u8) ^ (offset as u8) ^ 0xA5
+    }
+}
+
+/// The ROM under test: $PBIOS_ROM, else target/pbios/bios.bin.
+pub fn rom_path() -> PathBuf {
+    std::env::var_os("PBIOS_ROM").map(PathBuf::from).unwrap_or_else(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/pbios/bios.bin")
+    })
+}
+
+pub fn rom() -> Rom {
+    let p = rom_path();
+    Rom::load(&p).unwrap_or_else(|e| panic!("{e}: build the ROM first with `cargo xtask rom`"))
+}
+
+/// A writer tests can read back.
+#[derive(Clone, Default)]
+pub struct Capture(pub Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Capture {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// A temporary disk image, removed on drop.
+pub struct TempDisk {
+    pub path: PathBuf,
+}
+
+impl TempDisk {
+    /// A disk of `sectors` sectors: `boot` in sector 0 (must end in 55AAh),
+    /// the test pattern in sectors 1..PATTERN_SECTORS, zeros after.
+    pub fn new(boot: &[u8], sectors: u64) -> TempDisk {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let dir = std::env::temp_dir();
+        let path = dir.join(format!(
+            "pbios-test-{}-{}.img",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let mut data = boot.to_vec();
+        data.resize(512, 0);
+        for lba in 1..PATTERN_SECTORS.min(sectors) {
+            data.extend((0..512).map(|o| pattern_byte(lba, o)));
+        }
+        std::fs::write(&path, &data).unwrap();
+        let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        f.set_len(sectors * 512).unwrap();
+        TempDisk { path }
+    }
+}
+
+impl Drop for TempDisk {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// How to run a guest.
+pub struct Opts {
+    pub mem: u64,
+    pub disk_sectors: u64,
+    pub keys: Box<dyn KeySource + Send>,
+    pub clock: Box<dyn Clock + Send>,
+}
+
+impl Default for Opts {
+    fn default() -> Opts {
+        Opts {
+            mem: 128 * MIB,
+            disk_sectors: DISK_SECTORS,
+            keys: Box::new(NoKeys),
+            clock: Box::new(HostClock),
+        }
+    }
+}
+
+/// A fixed clock: 2026-11-21 12:34:56 UTC.
+pub fn fixed_clock() -> Box<FixedClock> {
+    Box::new(FixedClock(DateTime { year: 2026, month: 11, day: 21, hour: 12, minute: 34, second: 56 }))
+}
+
+/// A finished run.
+pub struct Run {
+    pub exit: Exit,
+    pub machine: Machine,
+    /// INT 10h and serial output.
+    pub console: String,
+    /// `--trace` lines.
+    pub trace: String,
+}
+
+impl Run {
+    pub fn bytes(&self, addr: u64, len: usize) -> Vec<u8> {
+        let mut b = vec![0u8; len];
+        self.machine.memory().read(addr, &mut b).expect("read guest memory");
+        b
+    }
+    pub fn u8(&self, addr: u64) -> u8 {
+        self.machine.memory().read_u8(addr).unwrap()
+    }
+    pub fn u16(&self, addr: u64) -> u16 {
+        self.machine.memory().read_u16(addr).unwrap()
+    }
+    pub fn u32(&self, addr: u64) -> u32 {
+        self.machine.memory().read_u32(addr).unwrap()
+    }
+    /// Result slot `i` (a word at RESULTS + 2i).
+    pub fn word(&self, i: u64) -> u16 {
+        self.u16(RESULTS + 2 * i)
+    }
+}
+
+/// Boots `boot_sector` (512 bytes) with default options.
+pub fn boot(boot_sector: &[u8]) -> Run {
+    boot_with(boot_sector, Opts::default())
+}
+
+/// Boots `boot_sector` with `opts` and runs to the end.
+pub fn boot_with(boot_sector: &[u8], opts: Opts) -> Run {
+    let disk = TempDisk::new(boot_sector, opts.disk_sectors);
+    let rom = rom();
+    let console = Capture::default();
+    let trace = Capture::default();
+    let devices = Devices {
+        disk: Some(Disk::open(&disk.path).unwrap()),
+        console: Box::new(console.clone()),
+        keys: opts.keys,
+        clock: opts.clock,
+        trace: Some(Box::new(trace.clone())),
+    };
+    let bios = Bios::new(rom.header, MemoryMap::new(opts.mem).unwrap(), devices);
+    let mut machine = Machine::new(&rom, bios, Box::new(console.clone())).expect("create the VM");
+    let exit = machine.run().expect("run the VM");
+    Run { exit, machine, console: console.text(), trace: trace.text() }
+}
+
+/// Assembles a test guest: segments zeroed, SS:SP=0:7C00, then `body`,
+/// then `out 0F4h, al` with AL=0 (exit status 1). Returns the boot sector.
+pub fn guest(body: impl FnOnce(&mut CodeAssembler) -> Result<(), IcedError>) -> Vec<u8> {
+    let mut a = CodeAssembler::new(16).unwrap();
+    (|| -> Result<(), IcedError> {
+        a.cli()?;
+        a.xor(ax, ax)?;
+        a.mov(ds, ax)?;
+        a.mov(es, ax)?;
+        a.mov(ss, ax)?;
+        a.mov(sp, 0x7C00)?;
+        a.sti()?;
+        body(&mut a)?;
+        exit(&mut a, 0)
+    })()
+    .expect("assemble the guest");
+    boot_sector(&a.assemble(0x7C00).expect("assemble the guest"))
+}
+
+/// Ends the run with exit value `v` (process status `(v << 1) | 1`).
+pub fn exit(a: &mut CodeAssembler, v: u8) -> Result<(), IcedError> {
+    a.mov(al, v as u32)?;
+    a.out(0xF4, al)?;
+    let mut spin = a.create_label();
+    a.set_label(&mut spin)?;
+    a.cli()?;
+    a.hlt()?;
+    a.jmp(spin)
+}
+
+/// Stores FLAGS (as the caller sees them after an INT) in result slot `i`.
+pub fn save_flags(a: &mut CodeAssembler, i: u64) -> Result<(), IcedError> {
+    a.pushf()?;
+    a.pop(word_ptr(slot(i)))
+}
+
+/// Stores a 16-bit register in result slot `i`.
+pub fn save(a: &mut CodeAssembler, i: u64, r: AsmRegister16) -> Result<(), IcedError> {
+    a.mov(word_ptr(slot(i)), r)
+}
+
+/// Address of result slot `i`.
+pub fn slot(i: u64) -> u64 {
+    RESULTS + 2 * i
+}
+
+/// Pads code to a boot sector with the 55AAh signature.
+pub fn boot_sector(code: &[u8]) -> Vec<u8> {
+    assert!(code.len() <= 510, "guest is {} bytes; a boot sector holds 510", code.len());
+    let mut s = code.to_vec();
+    s.resize(510, 0);
+    s.extend_from_slice(&[0x55, 0xAA]);
+    s
+}
+
+/// CF in a saved FLAGS word.
+pub fn cf(flags: u16) -> bool {
+    flags & 1 != 0
+}
+
+/// ZF in a saved FLAGS word.
+pub fn zf(flags: u16) -> bool {
+    flags & 0x40 != 0
+}
+
+/// IF in a saved FLAGS word.
+pub fn if_(flags: u16) -> bool {
+    flags & 0x200 != 0
+}

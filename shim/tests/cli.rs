@@ -1,0 +1,93 @@
+//! The `pbios` runner's answers to bad input: one clear line, non-zero exit.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn rom_path() -> PathBuf {
+    std::env::var_os("PBIOS_ROM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/pbios/bios.bin"))
+}
+
+fn tmp(name: &str, data: &[u8]) -> PathBuf {
+    let p = std::env::temp_dir().join(format!("pbios-cli-{}-{name}", std::process::id()));
+    std::fs::write(&p, data).unwrap();
+    p
+}
+
+fn pbios(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pbios")).args(args).output().unwrap()
+}
+
+/// Exactly one line on stderr, starting with "pbios:" and containing `what`.
+fn assert_one_line(out: &Output, what: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "should fail: {err}");
+    assert_eq!(err.lines().count(), 1, "one line, got: {err}");
+    assert!(err.starts_with("pbios: ") && err.contains(what), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+fn bootable() -> Vec<u8> {
+    let mut s = vec![0u8; 512];
+    s[..4].copy_from_slice(&[0xB0, 0x00, 0xE6, 0xF4]); // mov al, 0; out F4h, al
+    s[510] = 0x55;
+    s[511] = 0xAA;
+    s
+}
+
+#[test]
+fn missing_disk() {
+    let rom = rom_path();
+    assert_one_line(&pbios(&["--rom", rom.to_str().unwrap(), "/nonexistent/disk.img"]), "cannot open disk image");
+}
+
+#[test]
+fn non_bootable_disk() {
+    let rom = rom_path();
+    let disk = tmp("nonboot.img", &[0u8; 1024]);
+    assert_one_line(&pbios(&["--rom", rom.to_str().unwrap(), disk.to_str().unwrap()]), "not bootable");
+    let empty = tmp("empty.img", &[]);
+    assert_one_line(&pbios(&["--rom", rom.to_str().unwrap(), empty.to_str().unwrap()]), "empty");
+}
+
+#[test]
+fn corrupt_or_wrong_rom() {
+    let disk = tmp("boot.img", &bootable());
+    let mut rom = std::fs::read(rom_path()).expect("build the ROM with `cargo xtask rom`");
+    rom[0x2000] ^= 0xFF;
+    let bad = tmp("corrupt.bin", &rom);
+    assert_one_line(&pbios(&["--rom", bad.to_str().unwrap(), disk.to_str().unwrap()]), "checksum");
+    let short = tmp("short.bin", &rom[..1000]);
+    assert_one_line(&pbios(&["--rom", short.to_str().unwrap(), disk.to_str().unwrap()]), "65536");
+    let missing = "/nonexistent/bios.bin";
+    assert_one_line(&pbios(&["--rom", missing, disk.to_str().unwrap()]), "cannot read ROM");
+}
+
+#[test]
+fn vmcall_rom_is_refused_on_kvm() {
+    let vmcall = rom_path().with_file_name("bios-vmcall.bin");
+    if !vmcall.exists() {
+        panic!("{} missing: `cargo xtask test` builds it", vmcall.display());
+    }
+    let disk = tmp("boot2.img", &bootable());
+    assert_one_line(&pbios(&["--rom", vmcall.to_str().unwrap(), disk.to_str().unwrap()]), "--trap out");
+}
+
+#[test]
+fn bad_memory_size() {
+    let rom = rom_path();
+    let disk = tmp("boot3.img", &bootable());
+    let out = pbios(&["--mem", "1M", "--rom", rom.to_str().unwrap(), disk.to_str().unwrap()]);
+    assert_one_line(&out, "too small");
+}
+
+#[test]
+fn boots_and_exits_with_the_guest_status() {
+    let rom = rom_path();
+    let disk = tmp("boot4.img", &bootable());
+    let out = pbios(&["--trace", "--rom", rom.to_str().unwrap(), disk.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "(0 << 1) | 1");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("INT 19h AH=00h int19_boot"), "trace: {err}");
+}

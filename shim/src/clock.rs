@@ -75,7 +75,7 @@ impl DateTime {
 /// Binary-coded decimal of a value below 100.
 pub fn bcd(v: u32) -> u8 {
     let v = v % 100;
-    ((v / 10) << 4 | v % 10) as u8
+    (((v / 10) << 4) | (v % 10)) as u8
 }
 
 #[cfg(test)]

@@ -16,7 +16,10 @@ fn tmp(name: &str, data: &[u8]) -> PathBuf {
 }
 
 fn pbios(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pbios")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_pbios"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 /// Exactly one line on stderr, starting with "pbios:" and containing `what`.
@@ -39,16 +42,25 @@ fn bootable() -> Vec<u8> {
 #[test]
 fn missing_disk() {
     let rom = rom_path();
-    assert_one_line(&pbios(&["--rom", rom.to_str().unwrap(), "/nonexistent/disk.img"]), "cannot open disk image");
+    assert_one_line(
+        &pbios(&["--rom", rom.to_str().unwrap(), "/nonexistent/disk.img"]),
+        "cannot open disk image",
+    );
 }
 
 #[test]
 fn non_bootable_disk() {
     let rom = rom_path();
     let disk = tmp("nonboot.img", &[0u8; 1024]);
-    assert_one_line(&pbios(&["--rom", rom.to_str().unwrap(), disk.to_str().unwrap()]), "not bootable");
+    assert_one_line(
+        &pbios(&["--rom", rom.to_str().unwrap(), disk.to_str().unwrap()]),
+        "not bootable",
+    );
     let empty = tmp("empty.img", &[]);
-    assert_one_line(&pbios(&["--rom", rom.to_str().unwrap(), empty.to_str().unwrap()]), "empty");
+    assert_one_line(
+        &pbios(&["--rom", rom.to_str().unwrap(), empty.to_str().unwrap()]),
+        "empty",
+    );
 }
 
 #[test]
@@ -57,11 +69,20 @@ fn corrupt_or_wrong_rom() {
     let mut rom = std::fs::read(rom_path()).expect("build the ROM with `cargo xtask rom`");
     rom[0x2000] ^= 0xFF;
     let bad = tmp("corrupt.bin", &rom);
-    assert_one_line(&pbios(&["--rom", bad.to_str().unwrap(), disk.to_str().unwrap()]), "checksum");
+    assert_one_line(
+        &pbios(&["--rom", bad.to_str().unwrap(), disk.to_str().unwrap()]),
+        "checksum",
+    );
     let short = tmp("short.bin", &rom[..1000]);
-    assert_one_line(&pbios(&["--rom", short.to_str().unwrap(), disk.to_str().unwrap()]), "65536");
+    assert_one_line(
+        &pbios(&["--rom", short.to_str().unwrap(), disk.to_str().unwrap()]),
+        "65536",
+    );
     let missing = "/nonexistent/bios.bin";
-    assert_one_line(&pbios(&["--rom", missing, disk.to_str().unwrap()]), "cannot read ROM");
+    assert_one_line(
+        &pbios(&["--rom", missing, disk.to_str().unwrap()]),
+        "cannot read ROM",
+    );
 }
 
 #[test]
@@ -71,14 +92,23 @@ fn vmcall_rom_is_refused_on_kvm() {
         panic!("{} missing: `cargo xtask test` builds it", vmcall.display());
     }
     let disk = tmp("boot2.img", &bootable());
-    assert_one_line(&pbios(&["--rom", vmcall.to_str().unwrap(), disk.to_str().unwrap()]), "--trap out");
+    assert_one_line(
+        &pbios(&["--rom", vmcall.to_str().unwrap(), disk.to_str().unwrap()]),
+        "--trap out",
+    );
 }
 
 #[test]
 fn bad_memory_size() {
     let rom = rom_path();
     let disk = tmp("boot3.img", &bootable());
-    let out = pbios(&["--mem", "1M", "--rom", rom.to_str().unwrap(), disk.to_str().unwrap()]);
+    let out = pbios(&[
+        "--mem",
+        "1M",
+        "--rom",
+        rom.to_str().unwrap(),
+        disk.to_str().unwrap(),
+    ]);
     assert_one_line(&out, "too small");
 }
 
@@ -86,7 +116,12 @@ fn bad_memory_size() {
 fn boots_and_exits_with_the_guest_status() {
     let rom = rom_path();
     let disk = tmp("boot4.img", &bootable());
-    let out = pbios(&["--trace", "--rom", rom.to_str().unwrap(), disk.to_str().unwrap()]);
+    let out = pbios(&[
+        "--trace",
+        "--rom",
+        rom.to_str().unwrap(),
+        disk.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(1), "(0 << 1) | 1");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("INT 19h AH=00h int19_boot"), "trace: {err}");

@@ -37,9 +37,9 @@ pub fn pattern_byte(lba: u64, offset: usize) -> u8 {
 
 /// The ROM under test: $PBIOS_ROM, else target/pbios/bios.bin.
 pub fn rom_path() -> PathBuf {
-    std::env::var_os("PBIOS_ROM").map(PathBuf::from).unwrap_or_else(|| {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/pbios/bios.bin")
-    })
+    std::env::var_os("PBIOS_ROM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/pbios/bios.bin"))
 }
 
 pub fn rom() -> Rom {
@@ -122,7 +122,14 @@ impl Default for Opts {
 
 /// A fixed clock: 2026-11-21 12:34:56 UTC.
 pub fn fixed_clock() -> Box<FixedClock> {
-    Box::new(FixedClock(DateTime { year: 2026, month: 11, day: 21, hour: 12, minute: 34, second: 56 }))
+    Box::new(FixedClock(DateTime {
+        year: 2026,
+        month: 11,
+        day: 21,
+        hour: 12,
+        minute: 34,
+        second: 56,
+    }))
 }
 
 /// A finished run.
@@ -138,7 +145,10 @@ pub struct Run {
 impl Run {
     pub fn bytes(&self, addr: u64, len: usize) -> Vec<u8> {
         let mut b = vec![0u8; len];
-        self.machine.memory().read(addr, &mut b).expect("read guest memory");
+        self.machine
+            .memory()
+            .read(addr, &mut b)
+            .expect("read guest memory");
         b
     }
     pub fn u8(&self, addr: u64) -> u8 {
@@ -177,7 +187,12 @@ pub fn boot_with(boot_sector: &[u8], opts: Opts) -> Run {
     let bios = Bios::new(rom.header, MemoryMap::new(opts.mem).unwrap(), devices);
     let mut machine = Machine::new(&rom, bios, Box::new(console.clone())).expect("create the VM");
     let exit = machine.run().expect("run the VM");
-    Run { exit, machine, console: console.text(), trace: trace.text() }
+    Run {
+        exit,
+        machine,
+        console: console.text(),
+        trace: trace.text(),
+    }
 }
 
 /// Assembles a test guest: segments zeroed, SS:SP=0:7C00, then `body`,
@@ -228,7 +243,11 @@ pub fn slot(i: u64) -> u64 {
 
 /// Pads code to a boot sector with the 55AAh signature.
 pub fn boot_sector(code: &[u8]) -> Vec<u8> {
-    assert!(code.len() <= 510, "guest is {} bytes; a boot sector holds 510", code.len());
+    assert!(
+        code.len() <= 510,
+        "guest is {} bytes; a boot sector holds 510",
+        code.len()
+    );
     let mut s = code.to_vec();
     s.resize(510, 0);
     s.extend_from_slice(&[0x55, 0xAA]);

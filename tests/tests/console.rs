@@ -23,9 +23,16 @@ fn teletype_writes_console_text_buffer_and_cursor() {
         save(a, 2, ax)?;
         save(a, 3, bx)
     }));
-    assert!(run.console.contains("Hi\r\nok\x08!"), "console: {:?}", run.console);
+    assert!(
+        run.console.contains("Hi\r\nok\x08!"),
+        "console: {:?}",
+        run.console
+    );
     let row = |r: u64| -> String {
-        run.bytes(0xB8000 + r * 160, 8).chunks(2).map(|c| c[0] as char).collect()
+        run.bytes(0xB8000 + r * 160, 8)
+            .chunks(2)
+            .map(|c| c[0] as char)
+            .collect()
     };
     assert_eq!(row(0), "Hi  ");
     assert_eq!(row(1), "o!  ", "backspace then overwrite");
@@ -83,7 +90,10 @@ fn keys_go_through_the_bda_ring_buffer() {
             a.int(0x16)?;
             save(a, 8, ax)
         }),
-        Opts { keys: Box::new(keys), ..Opts::default() },
+        Opts {
+            keys: Box::new(keys),
+            ..Opts::default()
+        },
     );
     assert!(!zf(run.word(0)), "a key is waiting");
     assert_eq!(run.word(1), 0x1E61);
@@ -116,7 +126,10 @@ impl KeySource for LateKey {
 
 #[test]
 fn waiting_for_a_key_does_not_stall_the_timer() {
-    let keys = LateKey { at: Instant::now() + Duration::from_millis(400), key: Some(0x1F73) };
+    let keys = LateKey {
+        at: Instant::now() + Duration::from_millis(400),
+        key: Some(0x1F73),
+    };
     let run = boot_with(
         &guest(|a| {
             a.mov(eax, dword_ptr(0x46Cu32))?;
@@ -129,7 +142,10 @@ fn waiting_for_a_key_does_not_stall_the_timer() {
             a.mov(eax, dword_ptr(0x46Cu32))?;
             a.mov(dword_ptr(slot(2)), eax)
         }),
-        Opts { keys: Box::new(keys), ..Opts::default() },
+        Opts {
+            keys: Box::new(keys),
+            ..Opts::default()
+        },
     );
     assert_eq!(run.word(5), 0x1F73);
     let ticks = run.u32(slot(2)).wrapping_sub(run.u32(slot(0)));

@@ -8,7 +8,14 @@ const BUF: u32 = 0x1000;
 const DAP: u32 = 0x0600;
 
 /// Writes a disk address packet at DAP.
-fn dap(a: &mut CodeAssembler, size: u8, count: u16, seg: u16, off: u16, lba: u32) -> Result<(), IcedError> {
+fn dap(
+    a: &mut CodeAssembler,
+    size: u8,
+    count: u16,
+    seg: u16,
+    off: u16,
+    lba: u32,
+) -> Result<(), IcedError> {
     a.mov(byte_ptr(DAP), size as u32)?;
     a.mov(byte_ptr(DAP + 1), 0u32)?;
     a.mov(word_ptr(DAP + 2), count as u32)?;
@@ -70,9 +77,15 @@ fn ah02_reads_chs_into_es_bx() {
 #[test]
 fn ah02_rejects_bad_chs_and_counts() {
     let run = boot(&guest(|a| {
-        for (i, (ax_in, cx_in)) in [(0x0200u32, 0x0001u32), (0x0281, 0x0001), (0x0201, 0x0000), (0x0201, 0x2001), (0x0201, 0x0040)]
-            .into_iter()
-            .enumerate()
+        for (i, (ax_in, cx_in)) in [
+            (0x0200u32, 0x0001u32),
+            (0x0281, 0x0001),
+            (0x0201, 0x0000),
+            (0x0201, 0x2001),
+            (0x0201, 0x0040),
+        ]
+        .into_iter()
+        .enumerate()
         {
             a.mov(ax, ax_in)?;
             a.mov(cx, cx_in)?;
@@ -105,7 +118,11 @@ fn ah42_extended_read_and_dap_count() {
     }));
     assert!(!cf(run.word(0)));
     assert_eq!(run.word(1) >> 8, 0);
-    assert_eq!(run.u16(u64::from(DAP) + 2), 4, "count of blocks transferred");
+    assert_eq!(
+        run.u16(u64::from(DAP) + 2),
+        4,
+        "count of blocks transferred"
+    );
     assert_pattern(&run, 0x1000, 10, 4);
 }
 
@@ -131,10 +148,10 @@ fn ah42_flat_64bit_buffer_above_1mib() {
 fn ah42_hostile_packets() {
     let run = boot(&guest(|a| {
         let cases: [(u8, u16, u32); 5] = [
-            (0x10, 1, DISK_SECTORS as u32), // LBA past the end
-            (0x10, 0, 5),                   // count 0: nothing, success
-            (0x10, 129, 5),                 // over 64 KiB
-            (0x08, 1, 5),                   // packet too small
+            (0x10, 1, DISK_SECTORS as u32),     // LBA past the end
+            (0x10, 0, 5),                       // count 0: nothing, success
+            (0x10, 129, 5),                     // over 64 KiB
+            (0x08, 1, 5),                       // packet too small
             (0x10, 2, DISK_SECTORS as u32 - 1), // runs off the end
         ];
         for (i, (size, count, lba)) in cases.into_iter().enumerate() {
@@ -150,13 +167,31 @@ fn ah42_hostile_packets() {
         }
         Ok(())
     }));
-    let case = |i: u64| (cf(run.word(3 * i)), run.word(3 * i + 1) >> 8, run.word(3 * i + 2));
-    assert_eq!(case(0), (true, 0x01, 1), "LBA past the end: 01h, packet untouched");
+    let case = |i: u64| {
+        (
+            cf(run.word(3 * i)),
+            run.word(3 * i + 1) >> 8,
+            run.word(3 * i + 2),
+        )
+    };
+    assert_eq!(
+        case(0),
+        (true, 0x01, 1),
+        "LBA past the end: 01h, packet untouched"
+    );
     assert_eq!(case(1), (false, 0x00, 0), "count 0 succeeds");
-    assert_eq!(case(2), (true, 0x09, 0), "129 sectors: boundary error, count 0");
-    assert_eq!(case(3).0, true, "short packet");
+    assert_eq!(
+        case(2),
+        (true, 0x09, 0),
+        "129 sectors: boundary error, count 0"
+    );
+    assert!(case(3).0, "short packet");
     assert_eq!(case(3).1, 0x01);
-    assert_eq!(case(4), (true, 0x04, 0), "past the end: sector not found, count 0");
+    assert_eq!(
+        case(4),
+        (true, 0x04, 0),
+        "past the end: sector not found, count 0"
+    );
     // Nothing was read into the buffer.
     assert!(run.bytes(0x1000, 512).iter().all(|&b| b == 0));
 }
@@ -196,7 +231,10 @@ fn bad_drive_unknown_function_and_status() {
     assert!(!cf(run.word(6)));
     assert_eq!(run.word(7) >> 8, 0x00);
     assert_eq!(run.u8(0x474), 0, "reset left status 0");
-    assert!(run.trace.contains("unsupported"), "the unknown call is traced");
+    assert!(
+        run.trace.contains("unsupported"),
+        "the unknown call is traced"
+    );
 }
 
 #[test]
@@ -219,7 +257,10 @@ fn edd_check_size_and_parameters() {
         save(a, 7, dx)?;
         // AH=48h with a 30-byte buffer at 0x0700, then a 26-byte one at
         // 0x0800, then one that claims 20 bytes at 0x0900.
-        for (i, (addr, size)) in [(0x0700u32, 30u32), (0x0800, 26), (0x0900, 20)].into_iter().enumerate() {
+        for (i, (addr, size)) in [(0x0700u32, 30u32), (0x0800, 26), (0x0900, 20)]
+            .into_iter()
+            .enumerate()
+        {
             a.mov(word_ptr(addr), size)?;
             a.mov(ah, 0x48u32)?;
             a.mov(dl, 0x80u32)?;
@@ -245,7 +286,10 @@ fn edd_check_size_and_parameters() {
     assert_eq!(run.u32(0x704), 32, "physical cylinders");
     assert_eq!(run.u32(0x708), 16);
     assert_eq!(run.u32(0x70C), 63);
-    assert_eq!(u64::from(run.u32(0x710)) | u64::from(run.u32(0x714)) << 32, DISK_SECTORS);
+    assert_eq!(
+        u64::from(run.u32(0x710)) | u64::from(run.u32(0x714)) << 32,
+        DISK_SECTORS
+    );
     assert_eq!(run.u16(0x718), 512);
     assert_eq!(run.u32(0x71A), 0xFFFF_FFFF, "no DPTE");
     // 26-byte buffer.

@@ -15,7 +15,10 @@ fn ivt_agrees_with_the_vector_table() {
         let at_stub = linear == h.stub_address(v);
         match vector(v) {
             Vector::Service(_) | Vector::Unsupported => {
-                assert!(at_stub, "INT {v:02X}h should point at its stub, points at {entry:08X}")
+                assert!(
+                    at_stub,
+                    "INT {v:02X}h should point at its stub, points at {entry:08X}"
+                )
             }
             Vector::Guest(what) => assert!(!at_stub, "INT {v:02X}h ({what}) points at a stub"),
         }

@@ -32,7 +32,11 @@ fn e820_walk_returns_the_memory_map() {
         save_flags(a, 1)
     }));
     let map = MemoryMap::new(128 * MIB).unwrap();
-    assert_eq!(u64::from(run.word(0)), map.e820().len() as u64, "entries walked");
+    assert_eq!(
+        u64::from(run.word(0)),
+        map.e820().len() as u64,
+        "entries walked"
+    );
     assert_eq!(run.u32(slot(2)), 0x534D_4150, "EAX = 'SMAP'");
     assert_eq!(run.u32(slot(4)), 24, "ECX = 24 with extended attributes");
     for (i, e) in map.e820().iter().enumerate() {
@@ -40,7 +44,11 @@ fn e820_walk_returns_the_memory_map() {
         let base = u64::from_le_bytes(raw[0..8].try_into().unwrap());
         let len = u64::from_le_bytes(raw[8..16].try_into().unwrap());
         let kind = u32::from_le_bytes(raw[16..20].try_into().unwrap());
-        assert_eq!((base, len, kind), (e.base, e.length, e.kind as u32), "entry {i}");
+        assert_eq!(
+            (base, len, kind),
+            (e.base, e.length, e.kind as u32),
+            "entry {i}"
+        );
         assert_eq!(raw[20], 1, "entry {i} enabled");
     }
     // Conventional RAM ends at the EBDA; extended RAM runs to 128 MiB.
@@ -52,10 +60,10 @@ fn e820_walk_returns_the_memory_map() {
 fn e820_rejects_bad_requests_and_keeps_if() {
     let run = boot(&guest(|a| {
         let cases: [(u32, u32, u32); 4] = [
-            (0x1234_5678, 0, 20), // no 'SMAP'
+            (0x1234_5678, 0, 20),  // no 'SMAP'
             (0x534D_4150, 99, 20), // continuation past the end
-            (0x534D_4150, 0, 19), // buffer too small
-            (0x534D_4150, 0, 20), // good: 20 bytes
+            (0x534D_4150, 0, 19),  // buffer too small
+            (0x534D_4150, 0, 20),  // good: 20 bytes
         ];
         for (i, (sig, cont, size)) in cases.into_iter().enumerate() {
             a.mov(eax, 0xE820u32)?;
@@ -112,7 +120,10 @@ fn e801_88_and_unknown_int15() {
             save_flags(a, 7)?;
             save(a, 8, ax)
         }),
-        Opts { mem: 48 * MIB, ..Opts::default() },
+        Opts {
+            mem: 48 * MIB,
+            ..Opts::default()
+        },
     );
     assert!(!cf(run.word(0)));
     assert_eq!(run.word(1), 15 * 1024, "AX: KiB from 1 to 16 MiB");
@@ -160,7 +171,10 @@ fn int1a_reads_the_clock_in_bcd() {
             a.int(0x1A)?;
             save_flags(a, 9)
         }),
-        Opts { clock: fixed_clock(), ..Opts::default() },
+        Opts {
+            clock: fixed_clock(),
+            ..Opts::default()
+        },
     );
     assert!(!cf(run.word(0)));
     assert_eq!(run.word(1), 0x1234, "12:34");
@@ -171,7 +185,10 @@ fn int1a_reads_the_clock_in_bcd() {
     // POST seeded the tick count from 12:34:56 and the timer kept counting.
     let ticks = u32::from(run.word(7)) << 16 | u32::from(run.word(8));
     let seeded = (12 * 3600 + 34 * 60 + 56) * 1_193_182u64 / 65536;
-    assert!((seeded..seeded + 40).contains(&u64::from(ticks)), "ticks {ticks}, seeded {seeded}");
+    assert!(
+        (seeded..seeded + 40).contains(&u64::from(ticks)),
+        "ticks {ticks}, seeded {seeded}"
+    );
     assert!(cf(run.word(9)), "unknown INT 1Ah function sets CF");
 }
 

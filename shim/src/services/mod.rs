@@ -250,3 +250,6 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod handler_tests;

@@ -7,7 +7,7 @@ use crate::keyboard::KeySource;
 use crate::mem::{real_addr, Memory};
 use crate::memmap::{MemoryMap, EBDA_BASE, EBDA_KIB};
 use crate::regs::Regs;
-use crate::services::{vector, Ctx, Service, Status, Stop, Vector};
+use crate::services::{vector, Ctx, Select, Service, Status, Stop, Vector};
 use abi::config::HostConfig;
 use abi::header::RomHeader;
 use std::collections::HashSet;
@@ -165,19 +165,17 @@ impl Bios {
         } else if flags.is_some() && regs.iret_flags != input.iret_flags {
             let _ = mem.write_u16(frame, regs.iret_flags);
         }
+        let what = match function.map(|f| f.select) {
+            Some(Select::Any) => String::new(),
+            Some(Select::Ax(_)) => format!(" AX={:04X}h", input.ax()),
+            _ => format!(" AH={:02X}h", input.ah()),
+        };
         match function {
-            Some(f) => self.trace(v, f.name, &input, regs, status),
+            Some(f) => self.trace(v, &what, f.name, &input, regs, status),
             None => {
-                let what = match service.functions.first().map(|f| f.select) {
-                    Some(crate::services::Select::Ax(_)) => format!("AX={:04X}h", input.ax()),
-                    _ => format!("AH={:02X}h", input.ah()),
-                };
-                self.warn_once(
-                    v,
-                    input.ah(),
-                    &format!("INT {v:02X}h {what}: unsupported {} function", service.name),
-                );
-                self.trace(v, "unsupported", &input, regs, status);
+                let msg = format!("INT {v:02X}h{what}: unsupported {} function", service.name);
+                self.warn_once(v, input.ah(), &msg);
+                self.trace(v, &what, "unsupported", &input, regs, status);
             }
         }
         stop
@@ -229,12 +227,11 @@ impl Bios {
         }
     }
 
-    fn trace(&mut self, v: u8, name: &str, input: &Regs, out: &Regs, status: Status) {
+    fn trace(&mut self, v: u8, what: &str, name: &str, input: &Regs, out: &Regs, status: Status) {
         if let Some(t) = self.dev.trace.as_mut() {
             let _ = writeln!(
                 t,
-                "INT {v:02X}h AH={:02X}h {name} in: {} out: {} CF={} ZF={} -> {status:?}",
-                input.ah(),
+                "INT {v:02X}h{what} {name} in: {} out: {} CF={} ZF={} -> {status:?}",
                 input.summary(),
                 out.summary(),
                 u8::from(out.cf()),

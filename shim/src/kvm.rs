@@ -76,16 +76,21 @@ pub enum Exit {
 }
 
 impl Exit {
-    /// The process exit status this run maps to.
+    /// The process exit status this run maps to. A guest's port F4h value
+    /// always gives an odd status; pbios's own failures give 2 (even), so
+    /// the two never collide.
     pub fn status(&self) -> i32 {
         match self {
             Exit::DebugExit(v) => (i32::from(*v) << 1) | 1,
             Exit::Reset(_) => 0,
-            Exit::NoBootDevice(_) => 1,
-            Exit::TripleFault(_) => 2,
+            Exit::NoBootDevice(_) | Exit::TripleFault(_) => FAILURE_STATUS,
         }
     }
 }
+
+/// Exit status of a run that failed on pbios's side (even, unlike any
+/// status a guest can produce through port F4h).
+pub const FAILURE_STATUS: i32 = 2;
 
 /// Raises IRQ 4 through an irqfd.
 struct IrqTrigger(EventFd);

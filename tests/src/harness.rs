@@ -76,21 +76,25 @@ impl TempDisk {
     /// A disk of `sectors` sectors: `boot` in sector 0 (must end in 55AAh),
     /// the test pattern in sectors 1..PATTERN_SECTORS, zeros after.
     pub fn new(boot: &[u8], sectors: u64) -> TempDisk {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let dir = std::env::temp_dir();
-        let path = dir.join(format!(
-            "pbios-test-{}-{}.img",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
         let mut data = boot.to_vec();
         data.resize(512, 0);
         for lba in 1..PATTERN_SECTORS.min(sectors) {
             data.extend((0..512).map(|o| pattern_byte(lba, o)));
         }
-        std::fs::write(&path, &data).unwrap();
+        TempDisk::from_image(&data, sectors)
+    }
+
+    /// A disk holding `data`, extended with zeros to `sectors` sectors.
+    pub fn from_image(data: &[u8], sectors: u64) -> TempDisk {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let path = std::env::temp_dir().join(format!(
+            "pbios-test-{}-{}.img",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::write(&path, data).unwrap();
         let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
-        f.set_len(sectors * 512).unwrap();
+        f.set_len((sectors * 512).max(data.len() as u64)).unwrap();
         TempDisk { path }
     }
 }
@@ -174,6 +178,11 @@ pub fn boot(boot_sector: &[u8]) -> Run {
 /// Boots `boot_sector` with `opts` and runs to the end.
 pub fn boot_with(boot_sector: &[u8], opts: Opts) -> Run {
     let disk = TempDisk::new(boot_sector, opts.disk_sectors);
+    boot_disk(&disk, opts)
+}
+
+/// Boots an existing disk image with `opts` (its `disk_sectors` unused).
+pub fn boot_disk(disk: &TempDisk, opts: Opts) -> Run {
     let rom = rom();
     let console = Capture::default();
     let trace = Capture::default();

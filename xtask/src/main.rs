@@ -286,7 +286,8 @@ fn run_demo(args: &[String]) -> Result<()> {
         .arg(&demo)
         .status()
         .map_err(|e| format!("cannot run pbios: {e}"))?;
-    // The demo ends by writing 0 to port F4h: exit status (0 << 1) | 1 = 1.
+    // The demo ends by writing 0 to port F4h: exit status (0 << 1) | 1 = 1
+    // (pbios's own failures are even).
     match s.code() {
         Some(1) => Ok(()),
         _ => Err(format!("the demo did not finish cleanly ({s})")),

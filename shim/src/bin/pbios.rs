@@ -157,7 +157,7 @@ fn main() -> ExitCode {
         Ok(status) => ExitCode::from(status.clamp(0, 255) as u8),
         Err(msg) => {
             eprintln!("pbios: {msg}");
-            ExitCode::from(1)
+            ExitCode::from(pbios::kvm::FAILURE_STATUS as u8)
         }
     }
 }

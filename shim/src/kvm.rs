@@ -242,6 +242,16 @@ impl Machine {
         self.sync_regs
     }
 
+    /// Uses the KVM_GET/SET_REGS ioctls instead of KVM_CAP_SYNC_REGS (for
+    /// comparing the two; sync regs is the default where KVM offers it).
+    pub fn disable_sync_regs(&mut self) {
+        if self.sync_regs {
+            self.vcpu.clear_sync_valid_reg(SyncReg::Register);
+            self.vcpu.clear_sync_valid_reg(SyncReg::SystemRegister);
+            self.sync_regs = false;
+        }
+    }
+
     /// Runs the guest from the reset vector until it ends.
     pub fn run(&mut self) -> Result<Exit, KvmError> {
         loop {

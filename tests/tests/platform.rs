@@ -118,3 +118,50 @@ fn serial_output_reaches_the_console() {
     }));
     assert!(run.console.contains("COM1!"), "{:?}", run.console);
 }
+
+#[test]
+fn guest_writes_to_the_rom_are_ignored() {
+    let run = boot(&guest(|a| {
+        a.push(0xF000u32)?;
+        a.pop(ds)?;
+        a.mov(ax, word_ptr(0x0000u32))?; // header magic "PB"
+        a.not(ax)?;
+        a.mov(word_ptr(0x0000u32), ax)?;
+        a.mov(ax, word_ptr(0x0000u32))?;
+        a.push(0u32)?;
+        a.pop(ds)?;
+        save(a, 0, ax)
+    }));
+    assert_eq!(run.word(0), u16::from_le_bytes(*b"PB"), "ROM unchanged");
+}
+
+#[test]
+fn ram_above_4gib_is_in_the_e820_map() {
+    let run = boot_with(
+        &guest(|a| {
+            // Find the last entry: walk until EBX = 0.
+            let mut next = a.create_label();
+            a.xor(ebx, ebx)?;
+            a.set_label(&mut next)?;
+            a.mov(eax, 0xE820u32)?;
+            a.mov(edx, 0x534D_4150u32)?;
+            a.mov(ecx, 20u32)?;
+            a.mov(di, 0x1000u32)?;
+            a.int(0x15)?;
+            a.test(ebx, ebx)?;
+            a.jnz(next)
+        }),
+        Opts {
+            mem: 5 * pbios::memmap::GIB,
+            ..Opts::default()
+        },
+    );
+    let last = run.bytes(0x1000, 20);
+    let base = u64::from_le_bytes(last[0..8].try_into().unwrap());
+    let len = u64::from_le_bytes(last[8..16].try_into().unwrap());
+    assert_eq!(
+        (base, len, last[16]),
+        (4 << 30, 2 << 30, 1),
+        "5 GiB = 3 GiB below the hole + 2 GiB above 4 GiB"
+    );
+}

@@ -121,9 +121,13 @@ fn extended(key: u16) -> u16 {
 /// AL=ASCII (extended keys mapped to 00h). The wait lets the guest run with
 /// interrupts on, so the timer keeps ticking.
 pub fn int16_00_read_key(r: &mut Regs, ctx: &mut Ctx) -> Status {
+    read(r, ctx, legacy)
+}
+
+fn read(r: &mut Regs, ctx: &mut Ctx, map: fn(u16) -> u16) -> Status {
     match next_key(ctx, true) {
         Some(k) => {
-            r.set_ax(legacy(k));
+            r.set_ax(map(k));
             Status::Done
         }
         None => Status::Wait,
@@ -156,13 +160,7 @@ pub fn int16_02_shift_flags(r: &mut Regs, ctx: &mut Ctx) -> Status {
 /// INT 16h AH=10h — read extended key, waiting for one; out: AX=key
 /// (E0h prefixes kept).
 pub fn int16_10_read_extended_key(r: &mut Regs, ctx: &mut Ctx) -> Status {
-    match next_key(ctx, true) {
-        Some(k) => {
-            r.set_ax(extended(k));
-            Status::Done
-        }
-        None => Status::Wait,
-    }
+    read(r, ctx, extended)
 }
 
 /// INT 16h AH=11h — check for extended key; out: ZF=1 if none, else ZF=0

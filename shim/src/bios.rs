@@ -7,7 +7,7 @@ use crate::keyboard::KeySource;
 use crate::mem::{real_addr, Memory};
 use crate::memmap::{MemoryMap, EBDA_BASE, EBDA_KIB};
 use crate::regs::Regs;
-use crate::services::{vector, Ctx, Select, Service, Status, Stop, Vector};
+use crate::services::{vector, Ctx, Select, Status, Stop, Vector};
 use abi::config::HostConfig;
 use abi::header::RomHeader;
 use std::collections::HashSet;
@@ -165,17 +165,20 @@ impl Bios {
         } else if flags.is_some() && regs.iret_flags != input.iret_flags {
             let _ = mem.write_u16(frame, regs.iret_flags);
         }
-        let what = match function.map(|f| f.select) {
-            Some(Select::Any) => String::new(),
-            Some(Select::Ax(_)) => format!(" AX={:04X}h", input.ax()),
-            _ => format!(" AH={:02X}h", input.ah()),
-        };
-        match function {
-            Some(f) => self.trace(v, &what, f.name, &input, regs, status),
-            None => {
-                let msg = format!("INT {v:02X}h{what}: unsupported {} function", service.name);
-                self.warn_once(v, input.ah(), &msg);
-                self.trace(v, &what, "unsupported", &input, regs, status);
+        // Label and log only when someone reads them: this is the hot path.
+        if function.is_none() || self.dev.trace.is_some() {
+            let what = match function.map(|f| f.select) {
+                Some(Select::Any) => String::new(),
+                Some(Select::Ax(_)) => format!(" AX={:04X}h", input.ax()),
+                _ => format!(" AH={:02X}h", input.ah()),
+            };
+            match function {
+                Some(f) => self.trace(v, &what, f.name, &input, regs, status),
+                None => {
+                    let msg = format!("INT {v:02X}h{what}: unsupported {} function", service.name);
+                    self.warn_once(v, input.ah(), &msg);
+                    self.trace(v, &what, "unsupported", &input, regs, status);
+                }
             }
         }
         stop
@@ -239,9 +242,4 @@ impl Bios {
             );
         }
     }
-}
-
-/// The services a vector table entry names, for listings.
-pub fn services() -> &'static [&'static Service] {
-    crate::services::SERVICES
 }

@@ -16,7 +16,7 @@
 //! | 24 | 1 | trap kind ([`crate::TrapKind`]) |
 //! | 25 | 1 | trap port |
 //! | 26 | 2 | offset in F000h of the wait helper (`sti; hlt; cli; ret`) |
-//! | 28 | 4 | reserved, zero |
+//! | 28 | 4 | linear address of the private-service trap (a `trap; ret` routine the 32-bit POST calls) |
 
 use crate::TrapKind;
 
@@ -37,6 +37,7 @@ pub mod field {
     pub const TRAP_KIND: usize = 24;
     pub const TRAP_PORT: usize = 25;
     pub const WAIT_ENTRY: usize = 26;
+    pub const PRIVATE_TRAP: usize = 28;
 }
 
 /// A parsed ROM header.
@@ -52,6 +53,10 @@ pub struct RomHeader {
     pub trap_port: u8,
     /// Offset in segment F000h of the wait helper.
     pub wait_entry: u16,
+    /// Linear address of the trap instruction through which the POST calls
+    /// the host's private services. Backends that cannot see port I/O (a
+    /// debugger-driven emulator) put a breakpoint here and on every stub.
+    pub private_trap: u32,
 }
 
 /// Why a ROM header was refused.
@@ -102,6 +107,7 @@ impl RomHeader {
             trap_kind,
             trap_port: rom[field::TRAP_PORT],
             wait_entry: u16_at(rom, field::WAIT_ENTRY),
+            private_trap: u32_at(rom, field::PRIVATE_TRAP),
         };
         if h.rom_size as usize != crate::ROM_SIZE {
             return Err(HeaderError::BadField("ROM size"));
@@ -118,6 +124,9 @@ impl RomHeader {
         {
             return Err(HeaderError::BadField("stub table address"));
         }
+        if !(crate::ROM_BASE..crate::ROM_BASE + crate::ROM_SIZE as u32).contains(&h.private_trap) {
+            return Err(HeaderError::BadField("private trap address"));
+        }
         Ok(h)
     }
 
@@ -131,6 +140,14 @@ impl RomHeader {
         } else {
             None
         }
+    }
+
+    /// Linear addresses of every trap instruction in the ROM: the stubs, then
+    /// the private-service trap.
+    pub fn trap_sites(&self) -> impl Iterator<Item = u32> + '_ {
+        (0..self.stub_count)
+            .map(|v| self.stub_table + u32::from(v) * u32::from(self.stub_stride))
+            .chain(core::iter::once(self.private_trap))
     }
 
     /// Linear address of the trap instruction of `vector`'s stub.
@@ -158,6 +175,7 @@ mod tests {
         b[20..22].copy_from_slice(&4u16.to_le_bytes());
         b[22..24].copy_from_slice(&256u16.to_le_bytes());
         b[25] = crate::TRAP_PORT;
+        b[28..32].copy_from_slice(&0xF0090u32.to_le_bytes());
         b
     }
 
@@ -170,6 +188,9 @@ mod tests {
         assert_eq!(h.vector_at(0xF0400 + 0x13 * 4 + 2), Some(0x13)); // past the OUT
         assert_eq!(h.vector_at(0xF0400 + 0x400), None);
         assert_eq!(h.vector_at(0xF03FF), None);
+        assert_eq!(h.trap_sites().count(), 257);
+        assert_eq!(h.trap_sites().nth(0x13), Some(0xF0400 + 0x13 * 4));
+        assert_eq!(h.trap_sites().last(), Some(0xF0090));
     }
 
     #[test]
@@ -190,5 +211,11 @@ mod tests {
         b[16..20].copy_from_slice(&0xFFFF0u32.to_le_bytes());
         assert!(RomHeader::parse(&b).is_err());
         assert_eq!(RomHeader::parse(&b[..10]), Err(HeaderError::TooShort));
+        let mut b = sample();
+        b[28..32].copy_from_slice(&0x7C00u32.to_le_bytes());
+        assert_eq!(
+            RomHeader::parse(&b),
+            Err(HeaderError::BadField("private trap address"))
+        );
     }
 }

@@ -22,7 +22,7 @@ extern crate std;
 
 /// Version of this contract. The shim refuses a ROM whose header carries a
 /// different one.
-pub const ABI_VERSION: u16 = 1;
+pub const ABI_VERSION: u16 = 2;
 
 /// Size of the ROM image: one 64 KiB real-mode segment.
 pub const ROM_SIZE: usize = 0x1_0000;
@@ -125,6 +125,8 @@ pub const STUB_STRIDE: u16 = 4;
 pub const STUB_COUNT: u16 = 256;
 /// `iret`.
 pub const IRET_OPCODE: u8 = 0xCF;
+/// Opcode of a near RET (ends the private-service trap routine).
+pub const RET_OPCODE: u8 = 0xC3;
 
 /// Offset (in the F000h segment) of the stub for `vector`.
 pub const fn stub_offset(vector: u8) -> u16 {

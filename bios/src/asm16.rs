@@ -18,7 +18,7 @@ global_asm!(
     ".byte {trap_kind}",
     ".byte {trap_port}",
     ".word bios_wait - rt16_start + {rt16}",
-    ".long 0",
+    ".long private_trap",
     abi_version = const abi::ABI_VERSION,
     header_size = const header::HEADER_SIZE,
     rom_size = const abi::ROM_SIZE,
@@ -108,7 +108,23 @@ global_asm!(
     "outb %al, $0x20",
     "popw %ax",
     "iretw",
+    // The private-service trap, called by the 32-bit POST (`io::trap`): one
+    // fixed trap site, listed in the header, so that every backend can see it.
     ".code32",
+    ".globl private_trap",
+    "private_trap:",
+    ".if {kind} == {out}",
+    ".byte 0xE6, {port}", // out imm8, al
+    ".elseif {kind} == {vmcall}",
+    ".byte 0x0F, 0x01, 0xC1", // vmcall
+    ".else",
+    ".byte 0x0F, 0x01, 0xD9", // vmmcall
+    ".endif",
+    "ret",
+    kind = const TRAP as u8,
+    out = const TrapKind::Out as u8,
+    vmcall = const TrapKind::Vmcall as u8,
+    port = const abi::TRAP_PORT,
     ticks = const abi::bda::BASE + abi::bda::TIMER_COUNTER as u32,
     rollover = const abi::bda::BASE + abi::bda::TIMER_ROLLOVER as u32,
     ticks_per_day = const abi::bda::TICKS_PER_DAY,

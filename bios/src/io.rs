@@ -48,19 +48,13 @@ pub fn poke32(addr: u32, value: u32) {
 }
 
 /// Calls private host service `svc` (AL) with EDI and ECX; returns EAX.
+/// The trap itself is the ROM's one private trap site (`private_trap` in
+/// `asm16.rs`, listed in the header).
 pub fn trap(svc: u8, edi: u32, ecx: u32) -> u32 {
     let mut eax = u32::from(svc);
     // SAFETY: the trap hands control to the host, which may write guest memory
-    // at EDI (up to ECX bytes) and sets EAX; hence no `nomem`.
-    unsafe {
-        match TRAP {
-            TrapKind::Out => asm!("out {port}, al", port = const abi::TRAP_PORT,
-                inout("eax") eax, in("edi") edi, in("ecx") ecx, options(nostack)),
-            TrapKind::Vmcall => asm!("vmcall",
-                inout("eax") eax, in("edi") edi, in("ecx") ecx, options(nostack)),
-            TrapKind::Vmmcall => asm!("vmmcall",
-                inout("eax") eax, in("edi") edi, in("ecx") ecx, options(nostack)),
-        }
-    }
+    // at EDI (up to ECX bytes) and sets EAX; hence no `nomem`. The call uses
+    // the POST stack.
+    unsafe { asm!("call private_trap", inout("eax") eax, in("edi") edi, in("ecx") ecx) }
     eax
 }

@@ -251,6 +251,12 @@ fn check_rom(elf: &[u8], image: &[u8], trap: abi::TrapKind) -> Result<()> {
             image[stub + bytes.len()] == abi::IRET_OPCODE,
         )?;
     }
+    let private = (h.private_trap - abi::ROM_BASE) as usize;
+    want(
+        "private trap: the trap, then RET",
+        image.get(private..private + trap.bytes().len()) == Some(trap.bytes())
+            && image.get(private + trap.bytes().len()) == Some(&abi::RET_OPCODE),
+    )?;
     want(
         "IRET at F000:FF53",
         image[usize::from(abi::rom::DUMMY_IRET)] == abi::IRET_OPCODE,

@@ -125,6 +125,28 @@ pub const STUB_STRIDE: u16 = 4;
 pub const STUB_COUNT: u16 = 256;
 /// `iret`.
 pub const IRET_OPCODE: u8 = 0xCF;
+/// The boot CPU's local APIC, as the POST sets it up for PIC interrupts
+/// (Intel SDM vol. 3A, 11.4 and 11.5.1; MP spec 1.4, 3.6.2.2 virtual wire
+/// mode, as SeaBIOS does).
+pub mod lapic {
+    /// IA32_APIC_BASE MSR: base address in bits 12 and up.
+    pub const BASE_MSR: u32 = 0x1B;
+    /// Mask of the base address in IA32_APIC_BASE.
+    pub const BASE_MASK: u64 = 0xF_FFFF_F000;
+    /// Spurious-interrupt vector register; bit 8 enables the APIC.
+    pub const SVR: u32 = 0xF0;
+    pub const SVR_ENABLE: u32 = 1 << 8;
+    /// Local vector table entries for the LINT0 and LINT1 pins.
+    pub const LVT_LINT0: u32 = 0x350;
+    pub const LVT_LINT1: u32 = 0x360;
+    /// LINT0: ExtINT (the 8259's output), level triggered, unmasked.
+    pub const LINT0_EXTINT: u32 = 0x8700;
+    /// LINT1: NMI, level triggered, unmasked.
+    pub const LINT1_NMI: u32 = 0x8400;
+    /// CPUID leaf 1 EDX bit: an on-chip APIC.
+    pub const CPUID_APIC: u32 = 1 << 9;
+}
+
 /// Opcode of a near RET (ends the private-service trap routine).
 pub const RET_OPCODE: u8 = 0xC3;
 

@@ -22,6 +22,32 @@ pub fn outb(port: u16, value: u8) {
     unsafe { asm!("out dx, al", in("dx") port, in("al") value, options(nomem, nostack)) }
 }
 
+/// Reads a 32-bit word at a physical address (device registers).
+pub fn peek32(addr: u32) -> u32 {
+    let v: u32;
+    // SAFETY: POST runs flat with paging off; callers pass device register
+    // addresses, which nothing in Rust aliases.
+    unsafe {
+        asm!("mov {v:e}, dword ptr [{a}]", a = in(reg) addr, v = out(reg) v, options(nostack))
+    }
+    v
+}
+
+/// CPUID leaf `leaf`, subleaf 0: (EAX, EBX, ECX, EDX).
+pub fn cpuid(leaf: u32) -> (u32, u32, u32, u32) {
+    let r = core::arch::x86::__cpuid_count(leaf, 0);
+    (r.eax, r.ebx, r.ecx, r.edx)
+}
+
+/// Reads model-specific register `msr`.
+pub fn rdmsr(msr: u32) -> u64 {
+    let (lo, hi): (u32, u32);
+    // SAFETY: callers read architectural MSRs the CPU has (checked through
+    // CPUID); no memory effects.
+    unsafe { asm!("rdmsr", in("ecx") msr, out("eax") lo, out("edx") hi, options(nomem, nostack)) }
+    (u64::from(hi) << 32) | u64::from(lo)
+}
+
 /// Writes a byte at a physical address.
 pub fn poke8(addr: u32, value: u8) {
     // SAFETY: POST runs flat with paging off; callers pass RAM addresses of

@@ -1,6 +1,6 @@
 //! Power-on self test, in 32-bit flat protected mode.
 
-use crate::io::{outb, poke16, poke32, poke8, trap};
+use crate::io::{cpuid, outb, peek32, poke16, poke32, poke8, rdmsr, trap};
 use abi::bda;
 use abi::config::HostConfig;
 use abi::ivt::{rom_vector, RomVector, PIC1_BASE, PIC2_BASE};
@@ -49,6 +49,7 @@ pub extern "C" fn pbios_post() {
     init_ebda(&cfg);
     init_pic();
     init_pit();
+    init_lapic();
     trap(abi::svc::POST_DONE, 0, 0);
 }
 
@@ -164,6 +165,20 @@ fn init_pic() {
     outb(0xA1, 0x01);
     outb(0x21, !0x05); // OCW1: unmask IRQ 0 and 2
     outb(0xA1, 0xFF);
+}
+
+/// The boot CPU's local APIC in virtual wire mode: enabled, LINT0 taking
+/// the 8259's interrupts (ExtINT), LINT1 as NMI. Some hypervisors leave
+/// LINT0 masked after reset (QEMU does), and then no timer tick arrives.
+fn init_lapic() {
+    use abi::lapic::*;
+    if cpuid(1).3 & CPUID_APIC == 0 {
+        return;
+    }
+    let base = (rdmsr(BASE_MSR) & BASE_MASK) as u32;
+    poke32(base + SVR, peek32(base + SVR) | SVR_ENABLE);
+    poke32(base + LVT_LINT0, LINT0_EXTINT);
+    poke32(base + LVT_LINT1, LINT1_NMI);
 }
 
 /// 8254 channel 0: mode 3 (square wave), divisor 65536, so IRQ 0 fires at

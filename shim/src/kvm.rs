@@ -8,6 +8,7 @@ use crate::memmap::{KVM_IDENTITY_MAP, KVM_TSS};
 use crate::regs::Regs;
 use crate::rom::Rom;
 use crate::services::Stop;
+use crate::vcpu::{serve_trap, Exit, TrapState, Vcpu};
 use kvm_bindings::{
     kvm_pit_config, kvm_regs, kvm_sregs, kvm_userspace_memory_region, KVM_MAX_CPUID_ENTRIES,
     KVM_MEM_READONLY, KVM_PIT_SPEAKER_DUMMY,
@@ -45,8 +46,6 @@ pub enum KvmError {
     CreateVcpu(errno::Error),
     #[error("cannot set the vCPU's CPUID: {0}")]
     SetCpuid(errno::Error),
-    #[error("cannot program the local APIC: {0}")]
-    SetLapic(errno::Error),
     #[error("cannot wire the serial port's interrupt: {0}")]
     SerialIrq(errno::Error),
     #[error("cannot read the vCPU's registers: {0}")]
@@ -60,37 +59,6 @@ pub enum KvmError {
     #[error("KVM could not run the guest ({what}) at {at}")]
     Guest { what: String, at: String },
 }
-
-/// Why a run ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Exit {
-    /// The guest wrote `value` to port F4h (isa-debug-exit): the run's exit
-    /// status is `(value << 1) | 1`.
-    DebugExit(u8),
-    /// The guest pulsed the reset line (FEh to port 64h).
-    Reset(String),
-    /// Triple fault.
-    TripleFault(String),
-    /// INT 19h found nothing to boot.
-    NoBootDevice(String),
-}
-
-impl Exit {
-    /// The process exit status this run maps to. A guest's port F4h value
-    /// always gives an odd status; pbios's own failures give 2 (even), so
-    /// the two never collide.
-    pub fn status(&self) -> i32 {
-        match self {
-            Exit::DebugExit(v) => (i32::from(*v) << 1) | 1,
-            Exit::Reset(_) => 0,
-            Exit::NoBootDevice(_) | Exit::TripleFault(_) => FAILURE_STATUS,
-        }
-    }
-}
-
-/// Exit status of a run that failed on pbios's side (even, unlike any
-/// status a guest can produce through port F4h).
-pub const FAILURE_STATUS: i32 = 2;
 
 /// Raises IRQ 4 through an irqfd.
 struct IrqTrigger(EventFd);
@@ -108,17 +76,24 @@ pub type SerialOut = Box<dyn Write + Send>;
 /// COM1's IRQ.
 const COM1_IRQ: u32 = 4;
 
+/// The vCPU and guest RAM: what a trap needs ([`Vcpu`]).
+struct KvmVcpu {
+    fd: VcpuFd,
+    mem: GuestMemoryMmap,
+    sync_regs: bool,
+    /// The registers read at this trap, to write back with changes.
+    saved: Option<(kvm_regs, kvm_sregs)>,
+}
+
 /// A KVM virtual machine running the pbios ROM.
-pub struct Machine {
+pub struct KvmMachine {
     // Kept alive for the VM's lifetime.
     _kvm: Kvm,
     _vm: VmFd,
-    vcpu: VcpuFd,
-    mem: GuestMemoryMmap,
+    vcpu: KvmVcpu,
     _rom: MmapRegion,
     serial: Serial<IrqTrigger, vm_superio::serial::NoEvents, SerialOut>,
     bios: Bios,
-    sync_regs: bool,
     /// KVM exits taken (all kinds).
     pub exits: u64,
 }
@@ -137,10 +112,10 @@ fn map(vm: &VmFd, slot: u32, addr: u64, size: u64, host: u64, flags: u32) -> Res
         .map_err(|source| KvmError::MapMemory { addr, source })
 }
 
-impl Machine {
+impl KvmMachine {
     /// Builds the VM: RAM per the memory map, the ROM read-only at F0000h and
     /// below 4 GiB, the in-kernel PIC/IOAPIC/PIT, one vCPU at its reset state.
-    pub fn new(rom: &Rom, bios: Bios, serial_out: SerialOut) -> Result<Machine, KvmError> {
+    pub fn new(rom: &Rom, bios: Bios, serial_out: SerialOut) -> Result<KvmMachine, KvmError> {
         if rom.header.trap_kind != abi::TrapKind::Out {
             return Err(KvmError::TrapKind(rom.header.trap_kind.name()));
         }
@@ -209,28 +184,30 @@ impl Machine {
             .get_supported_cpuid(KVM_MAX_CPUID_ENTRIES)
             .map_err(KvmError::SetCpuid)?;
         vcpu.set_cpuid2(&cpuid).map_err(KvmError::SetCpuid)?;
-        set_lint(&vcpu)?;
         let sync_regs = kvm.check_extension(Cap::SyncRegs);
         if sync_regs {
             vcpu.set_sync_valid_reg(SyncReg::Register);
             vcpu.set_sync_valid_reg(SyncReg::SystemRegister);
         }
-        Ok(Machine {
+        Ok(KvmMachine {
             _kvm: kvm,
             _vm: vm,
-            vcpu,
-            mem,
+            vcpu: KvmVcpu {
+                fd: vcpu,
+                mem,
+                sync_regs,
+                saved: None,
+            },
             _rom: rom_region,
             serial,
             bios,
-            sync_regs,
             exits: 0,
         })
     }
 
     /// Guest RAM (for inspection after a run).
     pub fn memory(&self) -> &GuestMemoryMmap {
-        &self.mem
+        &self.vcpu.mem
     }
 
     pub fn bios(&self) -> &Bios {
@@ -239,16 +216,16 @@ impl Machine {
 
     /// Whether register reads and writes go through KVM_CAP_SYNC_REGS.
     pub fn uses_sync_regs(&self) -> bool {
-        self.sync_regs
+        self.vcpu.sync_regs
     }
 
     /// Uses the KVM_GET/SET_REGS ioctls instead of KVM_CAP_SYNC_REGS (for
     /// comparing the two; sync regs is the default where KVM offers it).
     pub fn disable_sync_regs(&mut self) {
-        if self.sync_regs {
-            self.vcpu.clear_sync_valid_reg(SyncReg::Register);
-            self.vcpu.clear_sync_valid_reg(SyncReg::SystemRegister);
-            self.sync_regs = false;
+        if self.vcpu.sync_regs {
+            self.vcpu.fd.clear_sync_valid_reg(SyncReg::Register);
+            self.vcpu.fd.clear_sync_valid_reg(SyncReg::SystemRegister);
+            self.vcpu.sync_regs = false;
         }
     }
 
@@ -256,7 +233,7 @@ impl Machine {
     pub fn run(&mut self) -> Result<Exit, KvmError> {
         loop {
             self.exits += 1;
-            match self.vcpu.run() {
+            match self.vcpu.fd.run() {
                 Ok(VcpuExit::IoOut(port, data)) => {
                     let value = data.first().copied().unwrap_or(0);
                     match port {
@@ -323,46 +300,73 @@ impl Machine {
     fn trap(&mut self) -> Result<Option<Stop>, KvmError> {
         // Complete the pending OUT first (KVM's immediate_exit protocol):
         // registers written before that would be overwritten by it.
-        self.vcpu.set_kvm_immediate_exit(1);
-        let r = match self.vcpu.run() {
+        self.vcpu.fd.set_kvm_immediate_exit(1);
+        let r = match self.vcpu.fd.run() {
             Err(e) if e.errno() == libc::EINTR => Ok(()),
             Err(e) => Err(KvmError::Run(e)),
             Ok(_) => Ok(()),
         };
-        self.vcpu.set_kvm_immediate_exit(0);
+        self.vcpu.fd.set_kvm_immediate_exit(0);
         r?;
-        let (kregs, sregs) = self.read_regs()?;
-        let mut regs = from_kvm(&kregs, &sregs);
-        let before = regs;
-        let linear_rip = sregs.cs.base.wrapping_add(kregs.rip);
-        let stop = self
-            .bios
-            .trap(linear_rip, &mut regs, &mut self.mem as &mut dyn Memory);
-        if regs != before {
-            self.write_regs(kregs, sregs, &before, &regs)?;
-        }
-        Ok(stop)
+        serve_trap(&mut self.bios, &mut self.vcpu)
     }
 
+    /// Where the vCPU is, for messages: CS:IP and the registers.
+    fn where_now(&mut self) -> String {
+        match (self.vcpu.fd.get_regs(), self.vcpu.fd.get_sregs()) {
+            (Ok(k), Ok(s)) => {
+                let r = from_kvm(&k, &s);
+                format!(
+                    "CS:IP={:04X}:{:04X} (linear {:#x}) SS:SP={:04X}:{:04X} FLAGS={:04X} CR0={:#x} {}",
+                    r.cs,
+                    r.ip(),
+                    s.cs.base.wrapping_add(k.rip),
+                    r.ss,
+                    r.sp(),
+                    r.eflags,
+                    s.cr0,
+                    r.summary()
+                )
+            }
+            _ => "unknown registers".into(),
+        }
+    }
+}
+
+impl KvmVcpu {
     fn read_regs(&mut self) -> Result<(kvm_regs, kvm_sregs), KvmError> {
         if self.sync_regs {
-            let s = self.vcpu.sync_regs();
+            let s = self.fd.sync_regs();
             Ok((s.regs, s.sregs))
         } else {
             Ok((
-                self.vcpu.get_regs().map_err(KvmError::GetRegs)?,
-                self.vcpu.get_sregs().map_err(KvmError::GetRegs)?,
+                self.fd.get_regs().map_err(KvmError::GetRegs)?,
+                self.fd.get_sregs().map_err(KvmError::GetRegs)?,
             ))
         }
     }
+}
 
-    fn write_regs(
-        &mut self,
-        mut k: kvm_regs,
-        mut s: kvm_sregs,
-        old: &Regs,
-        new: &Regs,
-    ) -> Result<(), KvmError> {
+impl Vcpu for KvmVcpu {
+    type Error = KvmError;
+
+    fn trap_state(&mut self) -> Result<TrapState, KvmError> {
+        let (k, s) = self.read_regs()?;
+        self.saved = Some((k, s));
+        Ok(TrapState {
+            regs: from_kvm(&k, &s),
+            linear_rip: s.cs.base.wrapping_add(k.rip),
+        })
+    }
+
+    fn memory(&mut self) -> &mut dyn Memory {
+        &mut self.mem
+    }
+
+    fn set_regs(&mut self, old: &Regs, new: &Regs) -> Result<(), KvmError> {
+        let Some((mut k, mut s)) = self.saved.take() else {
+            return Ok(());
+        };
         let set32 = |r: &mut u64, v: u32| *r = (*r & !0xFFFF_FFFF) | u64::from(v);
         set32(&mut k.rax, new.eax);
         set32(&mut k.rbx, new.ebx);
@@ -374,8 +378,7 @@ impl Machine {
         set32(&mut k.rsp, new.esp);
         set32(&mut k.rip, new.eip);
         set32(&mut k.rflags, new.eflags);
-        let segs_changed = (old.cs, old.ds, old.es, old.ss, old.fs, old.gs)
-            != (new.cs, new.ds, new.es, new.ss, new.fs, new.gs);
+        let segs_changed = old.segments() != new.segments();
         if segs_changed {
             for (seg, sel) in [
                 (&mut s.cs, new.cs),
@@ -393,43 +396,22 @@ impl Machine {
             }
         }
         if self.sync_regs {
-            let sync = self.vcpu.sync_regs_mut();
+            let sync = self.fd.sync_regs_mut();
             sync.regs = k;
             if segs_changed {
                 sync.sregs = s;
             }
-            self.vcpu.set_sync_dirty_reg(SyncReg::Register);
+            self.fd.set_sync_dirty_reg(SyncReg::Register);
             if segs_changed {
-                self.vcpu.set_sync_dirty_reg(SyncReg::SystemRegister);
+                self.fd.set_sync_dirty_reg(SyncReg::SystemRegister);
             }
         } else {
-            self.vcpu.set_regs(&k).map_err(KvmError::SetRegs)?;
+            self.fd.set_regs(&k).map_err(KvmError::SetRegs)?;
             if segs_changed {
-                self.vcpu.set_sregs(&s).map_err(KvmError::SetRegs)?;
+                self.fd.set_sregs(&s).map_err(KvmError::SetRegs)?;
             }
         }
         Ok(())
-    }
-
-    /// Where the vCPU is, for messages: CS:IP and the registers.
-    fn where_now(&mut self) -> String {
-        match (self.vcpu.get_regs(), self.vcpu.get_sregs()) {
-            (Ok(k), Ok(s)) => {
-                let r = from_kvm(&k, &s);
-                format!(
-                    "CS:IP={:04X}:{:04X} (linear {:#x}) SS:SP={:04X}:{:04X} FLAGS={:04X} CR0={:#x} {}",
-                    r.cs,
-                    r.ip(),
-                    s.cs.base.wrapping_add(k.rip),
-                    r.ss,
-                    r.sp(),
-                    r.eflags,
-                    s.cr0,
-                    r.summary()
-                )
-            }
-            _ => "unknown registers".into(),
-        }
     }
 }
 
@@ -453,27 +435,4 @@ fn from_kvm(k: &kvm_regs, s: &kvm_sregs) -> Regs {
         gs: s.gs.selector,
         iret_flags: 0,
     }
-}
-
-/// Local APIC LVT registers and delivery modes.
-const APIC_LVT0: usize = 0x350;
-const APIC_LVT1: usize = 0x360;
-const APIC_MODE_EXTINT: u32 = 0x7;
-const APIC_MODE_NMI: u32 = 0x4;
-
-/// Routes the 8259's output to the CPU: LINT0 as ExtINT, LINT1 as NMI (what
-/// a PC's firmware sets up on the boot CPU; QEMU and Firecracker do the same).
-fn set_lint(vcpu: &VcpuFd) -> Result<(), KvmError> {
-    let mut lapic = vcpu.get_lapic().map_err(KvmError::SetLapic)?;
-    for (reg, mode) in [(APIC_LVT0, APIC_MODE_EXTINT), (APIC_LVT1, APIC_MODE_NMI)] {
-        let bytes: &mut [u8] = {
-            let regs = &mut lapic.regs[reg..reg + 4];
-            // SAFETY: c_char and u8 have the same size and alignment.
-            unsafe { std::slice::from_raw_parts_mut(regs.as_mut_ptr().cast::<u8>(), 4) }
-        };
-        let v = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-        let v = (v & !0x700 & !(1 << 16)) | (mode << 8);
-        bytes.copy_from_slice(&v.to_le_bytes());
-    }
-    vcpu.set_lapic(&lapic).map_err(KvmError::SetLapic)
 }

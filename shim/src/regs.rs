@@ -107,6 +107,11 @@ impl Regs {
     }
 
     /// One line with the 16-bit registers, for traces and crash reports.
+    /// The segment selectors: CS, DS, ES, SS, FS, GS.
+    pub fn segments(&self) -> [u16; 6] {
+        [self.cs, self.ds, self.es, self.ss, self.fs, self.gs]
+    }
+
     pub fn summary(&self) -> String {
         format!(
             "AX={:04X} BX={:04X} CX={:04X} DX={:04X} SI={:04X} DI={:04X} BP={:04X} \

@@ -126,3 +126,53 @@ fn boots_and_exits_with_the_guest_status() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("INT 19h int19_boot"), "trace: {err}");
 }
+
+#[test]
+fn tcg_without_qemu_says_what_to_install() {
+    let rom = rom_path();
+    let disk = tmp("boot5.img", &bootable());
+    let out = Command::new(env!("CARGO_BIN_EXE_pbios"))
+        .args(["--accel", "tcg", "--rom", rom.to_str().unwrap()])
+        .arg(&disk)
+        .env("PBIOS_QEMU", "/nonexistent/qemu-system-x86_64")
+        .output()
+        .unwrap();
+    assert_one_line(&out, "apt install qemu-system-x86");
+}
+
+#[test]
+fn every_trap_flavor_boots_on_tcg() {
+    // TCG breaks on the trap sites before they execute, so vmcall and
+    // vmmcall ROMs (refused by KVM) run there too.
+    let disk = tmp("boot6.img", &bootable());
+    for name in ["bios.bin", "bios-vmcall.bin", "bios-vmmcall.bin"] {
+        let rom = rom_path().with_file_name(name);
+        let out = pbios(&[
+            "--accel",
+            "tcg",
+            "--trace",
+            "--rom",
+            rom.to_str().unwrap(),
+            disk.to_str().unwrap(),
+        ]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        assert!(err.contains("INT 19h int19_boot"), "{name}: {err}");
+    }
+}
+
+#[test]
+fn unknown_accelerator() {
+    let rom = rom_path();
+    let disk = tmp("boot7.img", &bootable());
+    let out = pbios(&[
+        "--accel",
+        "hvf",
+        "--rom",
+        rom.to_str().unwrap(),
+        disk.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("kvm, tcg or auto"), "{err}");
+}

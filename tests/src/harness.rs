@@ -12,7 +12,7 @@ use pbios::disk::Disk;
 use pbios::keyboard::{KeySource, NoKeys};
 use pbios::mem::Memory;
 use pbios::memmap::{MemoryMap, MIB};
-use pbios::{Bios, Devices, Exit, Machine, Rom};
+use pbios::{Accel, Bios, Devices, Exit, Machine, Rom, TcgOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -40,6 +40,17 @@ pub fn rom_path() -> PathBuf {
     std::env::var_os("PBIOS_ROM")
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/pbios/bios.bin"))
+}
+
+/// The backend under test: $PBIOS_ACCEL (kvm, tcg or auto), else KVM.
+pub fn accel() -> Accel {
+    match std::env::var("PBIOS_ACCEL") {
+        Ok(s) => {
+            Accel::parse(&s).unwrap_or_else(|| panic!("PBIOS_ACCEL={s}: use kvm, tcg or auto"))
+        }
+        Err(_) => Accel::Kvm,
+    }
+    .resolve()
 }
 
 pub fn rom() -> Rom {
@@ -111,6 +122,8 @@ pub struct Opts {
     pub disk_sectors: u64,
     pub keys: Box<dyn KeySource + Send>,
     pub clock: Box<dyn Clock + Send>,
+    /// The backend ([`accel`] by default).
+    pub accel: Accel,
 }
 
 impl Default for Opts {
@@ -120,6 +133,7 @@ impl Default for Opts {
             disk_sectors: DISK_SECTORS,
             keys: Box::new(NoKeys),
             clock: Box::new(HostClock),
+            accel: accel(),
         }
     }
 }
@@ -194,7 +208,15 @@ pub fn boot_disk(disk: &TempDisk, opts: Opts) -> Run {
         trace: Some(Box::new(trace.clone())),
     };
     let bios = Bios::new(rom.header, MemoryMap::new(opts.mem).unwrap(), devices);
-    let mut machine = Machine::new(&rom, bios, Box::new(console.clone())).expect("create the VM");
+    let mut machine = Machine::new(
+        opts.accel,
+        &rom,
+        &rom_path(),
+        bios,
+        Box::new(console.clone()),
+        &TcgOptions::default(),
+    )
+    .expect("create the VM");
     let exit = machine.run().expect("run the VM");
     Run {
         exit,

@@ -45,6 +45,32 @@ fn teletype_writes_console_text_buffer_and_cursor() {
 }
 
 #[test]
+fn text_buffer_is_memory_the_guest_and_the_bios_share() {
+    // The guest writes a cell itself, the BIOS scrolls the screen (reading
+    // and moving that cell), and the guest reads the result back.
+    let run = boot(&guest(|a| {
+        a.push(0xB800u32)?;
+        a.pop(es)?;
+        a.mov(word_ptr(160u32).es(), 0x1E5Au32)?; // 'Z', yellow on blue, row 1
+        a.mov(word_ptr(0x450u32), 0x1800u32)?; // cursor on the last row
+        a.mov(ax, 0x0E0Au32)?; // line feed: scroll up one row
+        a.int(0x10)?;
+        a.mov(ax, word_ptr(0u32).es())?;
+        save(a, 0, ax)?;
+        a.mov(word_ptr(160u32 * 5).es(), 0x2F41u32)?; // 'A' on row 5
+        a.mov(ax, word_ptr(160u32 * 5).es())?;
+        save(a, 1, ax)
+    }));
+    assert_eq!(
+        run.word(0),
+        0x1E5A,
+        "the BIOS moved the guest's cell up a row"
+    );
+    assert_eq!(run.word(1), 0x2F41, "the guest reads what it wrote");
+    assert_eq!(run.u16(0xB8000 + 5 * 160), 0x2F41, "and so does the host");
+}
+
+#[test]
 fn teletype_scrolls_at_the_bottom() {
     let run = boot(&guest(|a| {
         // Put the cursor on the last row, write "X", then a line feed.

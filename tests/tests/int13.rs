@@ -299,3 +299,37 @@ fn edd_check_size_and_parameters() {
     assert!(cf(run.word(12)));
     assert_eq!(run.word(13) >> 8, 0x01);
 }
+
+#[test]
+fn read_over_code_the_guest_ran_replaces_it() {
+    // The guest writes `mov ax, 1; ret` at 8000h and calls it, then reads a
+    // sector holding `mov ax, 2; ret` over it and calls it again: the second
+    // call runs the new code (what a chain-loading MBR relies on). On TCG the
+    // BIOS's writes go through QEMU so that its translated-code cache sees
+    // them.
+    const CODE: u32 = 0x8000;
+    let boot = guest(|a| {
+        a.mov(dword_ptr(CODE), 0x00_01B8u32)?; // B8 01 00: mov ax, 1
+        a.mov(byte_ptr(CODE + 3), 0xC3u32)?; // ret
+        a.mov(ax, 0u32)?;
+        a.call(u64::from(CODE))?;
+        save(a, 0, ax)?;
+        dap(a, 0x10, 1, 0, CODE as u16, 1)?;
+        a.mov(ah, 0x42u32)?;
+        a.mov(dl, 0x80u32)?;
+        a.mov(si, DAP)?;
+        a.int(0x13)?;
+        save_flags(a, 1)?;
+        a.mov(ax, 0u32)?;
+        a.call(u64::from(CODE))?;
+        save(a, 2, ax)
+    });
+    let mut image = boot.clone();
+    image.extend_from_slice(&[0xB8, 0x02, 0x00, 0xC3]); // mov ax, 2; ret
+    image.resize(1024, 0);
+    let disk = TempDisk::from_image(&image, DISK_SECTORS);
+    let run = boot_disk(&disk, Opts::default());
+    assert_eq!(run.word(0), 1, "first call");
+    assert!(!cf(run.word(1)), "read succeeded");
+    assert_eq!(run.word(2), 2, "second call runs the code just read");
+}

@@ -8,7 +8,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   rom [--trap out|vmcall|vmmcall]   build and check the ROM -> target/pbios/bios.bin
   demo                              build the demo disk -> target/pbios/demo.img
   run [-- PBIOS-ARGS]               build ROM, demo disk and pbios; boot the demo
-  test                              build the ROM, then run every test";
+                                    (e.g. `cargo xtask run -- --accel tcg`)
+  test                              build the ROMs, run every test on KVM, then
+                                    the guest tests again on QEMU's TCG";
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -305,9 +307,30 @@ fn run_tests(args: &[String]) -> Result<()> {
     for t in [abi::TrapKind::Vmcall, abi::TrapKind::Vmmcall] {
         build_rom(t)?;
     }
+    // Everything, with the guest tests on KVM...
     let mut c = clean("cargo");
     c.args(["test", "--workspace", "--exclude", "pbios-rom"])
         .args(args)
-        .env("PBIOS_ROM", &rom);
-    status(c, "cargo test")
+        .env("PBIOS_ROM", &rom)
+        .env("PBIOS_ACCEL", "kvm");
+    status(c, "cargo test (KVM)")?;
+    // ...then the guest tests again on QEMU's TCG.
+    check_qemu()?;
+    let mut c = clean("cargo");
+    c.args(["test", "--package", "pbios-tests"])
+        .args(args)
+        .env("PBIOS_ROM", &rom)
+        .env("PBIOS_ACCEL", "tcg");
+    status(c, "cargo test (TCG)")
+}
+
+/// The TCG backend needs QEMU; say how to get it.
+fn check_qemu() -> Result<()> {
+    let qemu = std::env::var("PBIOS_QEMU").unwrap_or_else(|_| "qemu-system-x86_64".into());
+    match Command::new(&qemu).arg("--version").output() {
+        Ok(o) if o.status.success() => Ok(()),
+        _ => Err(format!(
+            "{qemu} not found: the TCG backend's tests need it (apt install qemu-system-x86)"
+        )),
+    }
 }

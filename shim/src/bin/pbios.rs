@@ -1,17 +1,18 @@
-//! `pbios`: boot a disk image on KVM with the pbios ROM and shim.
+//! `pbios`: boot a disk image with the pbios ROM and shim, on KVM or on
+//! QEMU's TCG.
 
 use clap::Parser;
 use pbios::clock::HostClock;
 use pbios::disk::Disk;
 use pbios::keyboard::StdinKeys;
 use pbios::memmap::{parse_size, MemoryMap};
-use pbios::{Bios, Devices, Exit, Machine, Rom};
+use pbios::{Accel, Bios, Devices, Exit, Machine, Rom, TcgOptions};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::OnceLock;
 
-/// Boot a legacy-BIOS disk image in a KVM virtual machine whose BIOS
-/// services are served on the host.
+/// Boot a legacy-BIOS disk image in a virtual machine whose BIOS services
+/// are served on the host.
 #[derive(Parser)]
 #[command(version, about)]
 struct Args {
@@ -21,11 +22,19 @@ struct Args {
     /// The pbios ROM (default: $PBIOS_ROM, else target/pbios/bios.bin beside this program).
     #[arg(long)]
     rom: Option<PathBuf>,
+    /// Accelerator: kvm (/dev/kvm), tcg (QEMU's emulator: qemu-system-x86_64,
+    /// or $PBIOS_QEMU), or auto (kvm when /dev/kvm is usable, else tcg).
+    #[arg(long, default_value = "kvm", value_parser = parse_accel)]
+    accel: Accel,
     /// Print one line per BIOS call (vector, function, registers in and out, status) on stderr.
     #[arg(long)]
     trace: bool,
     /// Raw disk image to boot as drive 80h.
     disk: PathBuf,
+}
+
+fn parse_accel(s: &str) -> Result<Accel, String> {
+    Accel::parse(s).ok_or_else(|| format!("'{s}' is not an accelerator (kvm, tcg or auto)"))
 }
 
 fn parse_mem(s: &str) -> Result<u64, String> {
@@ -83,8 +92,15 @@ fn run(args: Args) -> Result<i32, String> {
         trace,
     };
     let bios = Bios::new(rom.header, memmap, devices);
-    let mut machine =
-        Machine::new(&rom, bios, Box::new(std::io::stdout())).map_err(|e| e.to_string())?;
+    let mut machine = Machine::new(
+        args.accel,
+        &rom,
+        &rom_path,
+        bios,
+        Box::new(std::io::stdout()),
+        &TcgOptions::default(),
+    )
+    .map_err(|e| e.to_string())?;
     let _tty = RawTerminal::enter();
     let exit = machine.run().map_err(|e| e.to_string())?;
     drop(_tty);
@@ -157,7 +173,7 @@ fn main() -> ExitCode {
         Ok(status) => ExitCode::from(status.clamp(0, 255) as u8),
         Err(msg) => {
             eprintln!("pbios: {msg}");
-            ExitCode::from(pbios::kvm::FAILURE_STATUS as u8)
+            ExitCode::from(pbios::FAILURE_STATUS as u8)
         }
     }
 }

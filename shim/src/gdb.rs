@@ -1,0 +1,390 @@
+//! A small client for the GDB remote serial protocol, the subset QEMU's
+//! gdbstub speaks and the TCG backend needs: read and write the register
+//! block (`g`/`G`), write memory (`M`), software breakpoints (`Z0`),
+//! continue (`c`), and the stop replies (`T`/`S`, `W`, `X`).
+//!
+//! The rust-vmm and crates.io GDB crates (`gdbstub`, `gdb-protocol`) are
+//! server-side: they let a VMM *be* a stub. pbios needs the client side,
+//! which is a few packets, so it is kept here, tested against its own
+//! framing rules below and against QEMU by the TCG backend's tests.
+//!
+//! Framing: `$payload#cs`, cs the modulo-256 sum of the payload in two hex
+//! digits. After `QStartNoAckMode` neither side sends `+`/`-` any more.
+//! Replies may be run-length encoded (`X*n`: repeat X `n - 29` more times)
+//! and binary data escapes `#`, `$`, `}` and `*` as `}` then the byte XOR 20h.
+
+use std::io::{Read, Write};
+use std::os::fd::{AsRawFd, RawFd};
+use std::os::unix::net::UnixStream;
+use thiserror::Error;
+
+/// A failure talking to the stub.
+#[derive(Debug, Error)]
+pub enum GdbError {
+    #[error("connection to the GDB stub failed: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("the GDB stub closed the connection")]
+    Closed,
+    #[error("malformed packet from the GDB stub: {0}")]
+    Malformed(String),
+    #[error("the GDB stub answered {request} with {reply:?}")]
+    Refused { request: String, reply: String },
+}
+
+/// Largest payload pbios sends. QEMU 7 announces PacketSize=1000h and
+/// refuses longer packets; hex doubles a memory write, so this carries
+/// just under 2 KiB of data.
+const MAX_PAYLOAD: usize = 0xF80;
+
+/// Why the target stopped, from a stop reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StopReply {
+    /// `S`/`T`: stopped with a signal (5, SIGTRAP, for a breakpoint).
+    Signal(u8),
+    /// `W`: the target process exited with this status.
+    Exited(u8),
+    /// `X`: the target was terminated by this signal.
+    Terminated(u8),
+}
+
+/// A connection to a GDB stub.
+pub struct GdbClient {
+    stream: UnixStream,
+    /// Received bytes not yet parsed into packets.
+    inbox: Vec<u8>,
+    acks: bool,
+}
+
+/// The modulo-256 sum of `payload`.
+pub fn checksum(payload: &[u8]) -> u8 {
+    payload.iter().fold(0u8, |a, b| a.wrapping_add(*b))
+}
+
+/// `$payload#cs`.
+pub fn frame(payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload.len() + 4);
+    out.push(b'$');
+    out.extend_from_slice(payload);
+    out.extend_from_slice(format!("#{:02x}", checksum(payload)).as_bytes());
+    out
+}
+
+/// Undoes run-length encoding and binary escapes in a received payload.
+pub fn decode(raw: &[u8]) -> Result<Vec<u8>, GdbError> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match raw[i] {
+            b'}' => {
+                let b = *raw
+                    .get(i + 1)
+                    .ok_or_else(|| GdbError::Malformed("escape at end of packet".into()))?;
+                out.push(b ^ 0x20);
+                i += 2;
+            }
+            b'*' => {
+                let last = *out
+                    .last()
+                    .ok_or_else(|| GdbError::Malformed("run length at start of packet".into()))?;
+                let n = raw
+                    .get(i + 1)
+                    .and_then(|c| c.checked_sub(29))
+                    .ok_or_else(|| GdbError::Malformed("bad run length".into()))?;
+                out.extend(std::iter::repeat_n(last, usize::from(n)));
+                i += 2;
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Lower-case hex of `bytes`.
+pub fn to_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Bytes from hex digits.
+pub fn from_hex(hex: &[u8]) -> Result<Vec<u8>, GdbError> {
+    if !hex.len().is_multiple_of(2) {
+        return Err(GdbError::Malformed("odd number of hex digits".into()));
+    }
+    hex.chunks(2)
+        .map(|p| {
+            std::str::from_utf8(p)
+                .ok()
+                .and_then(|s| u8::from_str_radix(s, 16).ok())
+                .ok_or_else(|| {
+                    GdbError::Malformed(format!("not hex: {:?}", String::from_utf8_lossy(p)))
+                })
+        })
+        .collect()
+}
+
+/// Parses a stop reply (`S05`, `T05thread:01;`, `W00`, `X09`).
+pub fn parse_stop(p: &[u8]) -> Result<StopReply, GdbError> {
+    let code = || {
+        p.get(1..3)
+            .and_then(|h| from_hex(h).ok())
+            .map(|v| v[0])
+            .ok_or_else(|| {
+                GdbError::Malformed(format!("stop reply {:?}", String::from_utf8_lossy(p)))
+            })
+    };
+    match p.first() {
+        Some(b'S' | b'T') => Ok(StopReply::Signal(code()?)),
+        Some(b'W') => Ok(StopReply::Exited(code()?)),
+        Some(b'X') => Ok(StopReply::Terminated(code()?)),
+        _ => Err(GdbError::Malformed(format!(
+            "stop reply {:?}",
+            String::from_utf8_lossy(p)
+        ))),
+    }
+}
+
+impl GdbClient {
+    /// Wraps a connected stream and agrees on the session: no acks.
+    pub fn connect(stream: UnixStream) -> Result<GdbClient, GdbError> {
+        let mut c = GdbClient {
+            stream,
+            inbox: Vec::new(),
+            acks: true,
+        };
+        c.request(b"qSupported:swbreak+;hwbreak+")?;
+        let reply = c.request(b"QStartNoAckMode")?;
+        if reply == b"OK" {
+            c.acks = false;
+        }
+        Ok(c)
+    }
+
+    /// The stream's descriptor, to poll on.
+    pub fn raw_fd(&self) -> RawFd {
+        self.stream.as_raw_fd()
+    }
+
+    /// Sends one packet.
+    pub fn send(&mut self, payload: &[u8]) -> Result<(), GdbError> {
+        self.stream.write_all(&frame(payload))?;
+        Ok(())
+    }
+
+    /// Sends `payload` and returns the reply.
+    pub fn request(&mut self, payload: &[u8]) -> Result<Vec<u8>, GdbError> {
+        self.send(payload)?;
+        self.recv()
+    }
+
+    /// Sends `payload` and expects `OK`.
+    pub fn request_ok(&mut self, payload: &[u8]) -> Result<(), GdbError> {
+        let reply = self.request(payload)?;
+        if reply == b"OK" {
+            Ok(())
+        } else {
+            Err(GdbError::Refused {
+                request: String::from_utf8_lossy(&payload[..payload.len().min(24)]).into_owned(),
+                reply: String::from_utf8_lossy(&reply).into_owned(),
+            })
+        }
+    }
+
+    /// Blocks for the next packet.
+    pub fn recv(&mut self) -> Result<Vec<u8>, GdbError> {
+        loop {
+            if let Some(p) = self.take_packet()? {
+                return Ok(p);
+            }
+            self.fill()?;
+        }
+    }
+
+    /// Reads what the stream has (blocking until at least one byte).
+    pub fn fill(&mut self) -> Result<(), GdbError> {
+        let mut buf = [0u8; 8192];
+        let n = self.stream.read(&mut buf)?;
+        if n == 0 {
+            return Err(GdbError::Closed);
+        }
+        self.inbox.extend_from_slice(&buf[..n]);
+        Ok(())
+    }
+
+    /// A complete packet from what has been received, if there is one.
+    pub fn take_packet(&mut self) -> Result<Option<Vec<u8>>, GdbError> {
+        // Acks, and anything else before a packet, are skipped.
+        let Some(start) = self.inbox.iter().position(|&b| b == b'$') else {
+            self.inbox.clear();
+            return Ok(None);
+        };
+        let Some(hash) = self.inbox[start..].iter().position(|&b| b == b'#') else {
+            return Ok(None);
+        };
+        let hash = start + hash;
+        if self.inbox.len() < hash + 3 {
+            return Ok(None);
+        }
+        let raw = self.inbox[start + 1..hash].to_vec();
+        let sum = from_hex(&self.inbox[hash + 1..hash + 3])?[0];
+        self.inbox.drain(..hash + 3);
+        if sum != checksum(&raw) {
+            return Err(GdbError::Malformed("bad checksum".into()));
+        }
+        if self.acks {
+            self.stream.write_all(b"+")?;
+        }
+        decode(&raw).map(Some)
+    }
+
+    /// The register block (`g`), as bytes in the target's order.
+    pub fn read_registers(&mut self) -> Result<Vec<u8>, GdbError> {
+        let reply = self.request(b"g")?;
+        if reply.first() == Some(&b'E') {
+            return Err(GdbError::Refused {
+                request: "g".into(),
+                reply: String::from_utf8_lossy(&reply).into_owned(),
+            });
+        }
+        from_hex(&reply)
+    }
+
+    /// Writes the leading registers of the block (`G`): the stub writes as
+    /// many registers as `bytes` covers.
+    pub fn write_registers(&mut self, bytes: &[u8]) -> Result<(), GdbError> {
+        let mut p = Vec::with_capacity(1 + bytes.len() * 2);
+        p.push(b'G');
+        p.extend_from_slice(to_hex(bytes).as_bytes());
+        self.request_ok(&p)
+    }
+
+    /// Writes guest memory at `addr` (`M`, in packets the stub accepts).
+    pub fn write_memory(&mut self, addr: u64, data: &[u8]) -> Result<(), GdbError> {
+        const CHUNK: usize = (MAX_PAYLOAD - 32) / 2;
+        for (i, chunk) in data.chunks(CHUNK).enumerate() {
+            let at = addr + (i * CHUNK) as u64;
+            let mut p = format!("M{at:x},{:x}:", chunk.len()).into_bytes();
+            p.extend_from_slice(to_hex(chunk).as_bytes());
+            self.request_ok(&p)?;
+        }
+        Ok(())
+    }
+
+    /// Reads guest memory at `addr` (`m`).
+    pub fn read_memory(&mut self, addr: u64, len: usize) -> Result<Vec<u8>, GdbError> {
+        const CHUNK: usize = (MAX_PAYLOAD - 32) / 2;
+        let mut out = Vec::with_capacity(len);
+        while out.len() < len {
+            let n = (len - out.len()).min(CHUNK);
+            let at = addr + out.len() as u64;
+            let reply = self.request(format!("m{at:x},{n:x}").as_bytes())?;
+            if reply.first() == Some(&b'E') || reply.len() != 2 * n {
+                return Err(GdbError::Refused {
+                    request: format!("m{at:x},{n:x}"),
+                    reply: String::from_utf8_lossy(&reply).into_owned(),
+                });
+            }
+            out.extend(from_hex(&reply)?);
+        }
+        Ok(out)
+    }
+
+    /// Inserts a software breakpoint at `addr` (`Z0`).
+    pub fn insert_breakpoint(&mut self, addr: u64) -> Result<(), GdbError> {
+        self.request_ok(format!("Z0,{addr:x},1").as_bytes())
+    }
+
+    /// Resumes the target (`c`); the stop reply comes later.
+    pub fn resume(&mut self) -> Result<(), GdbError> {
+        self.send(b"c")
+    }
+
+    /// Reads an `qXfer:features:read` annex (the target description).
+    pub fn read_feature(&mut self, annex: &str) -> Result<String, GdbError> {
+        let mut out = Vec::new();
+        loop {
+            let reply = self.request(
+                format!("qXfer:features:read:{annex}:{:x},{:x}", out.len(), 0xF00).as_bytes(),
+            )?;
+            match reply.split_first() {
+                Some((b'm', rest)) => out.extend_from_slice(rest),
+                Some((b'l', rest)) => {
+                    out.extend_from_slice(rest);
+                    return Ok(String::from_utf8_lossy(&out).into_owned());
+                }
+                _ => {
+                    return Err(GdbError::Refused {
+                        request: format!("qXfer:features:read:{annex}"),
+                        reply: String::from_utf8_lossy(&reply).into_owned(),
+                    })
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_with_checksum() {
+        assert_eq!(frame(b"g"), b"$g#67");
+        assert_eq!(frame(b"OK"), b"$OK#9a");
+        assert_eq!(frame(b""), b"$#00");
+    }
+
+    #[test]
+    fn decodes_run_length_and_escapes() {
+        // "0* " = '0' then 32-29 = 3 more.
+        assert_eq!(decode(b"0* ").unwrap(), b"0000");
+        assert_eq!(decode(b"a}\x03b").unwrap(), b"a#b");
+        assert!(decode(b"*!").is_err());
+        assert!(decode(b"ab}").is_err());
+    }
+
+    #[test]
+    fn hex_round_trips() {
+        assert_eq!(to_hex(&[0x00, 0xAB, 0x7F]), "00ab7f");
+        assert_eq!(from_hex(b"00ab7F").unwrap(), vec![0x00, 0xAB, 0x7F]);
+        assert!(from_hex(b"0").is_err());
+        assert!(from_hex(b"zz").is_err());
+    }
+
+    #[test]
+    fn parses_stop_replies() {
+        assert_eq!(
+            parse_stop(b"T05thread:p01.01;").unwrap(),
+            StopReply::Signal(5)
+        );
+        assert_eq!(parse_stop(b"S02").unwrap(), StopReply::Signal(2));
+        assert_eq!(parse_stop(b"W00").unwrap(), StopReply::Exited(0));
+        assert_eq!(parse_stop(b"X09").unwrap(), StopReply::Terminated(9));
+        assert!(parse_stop(b"OK").is_err());
+        assert!(parse_stop(b"T").is_err());
+    }
+
+    #[test]
+    fn packets_survive_split_reads_and_acks() {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let mut c = GdbClient {
+            stream: a,
+            inbox: Vec::new(),
+            acks: false,
+        };
+        b.write_all(b"+$O").unwrap();
+        b.write_all(b"K#9a$T05#b9").unwrap();
+        assert_eq!(c.recv().unwrap(), b"OK");
+        assert_eq!(c.recv().unwrap(), b"T05");
+        b.write_all(b"$OK#00").unwrap();
+        assert!(matches!(c.recv(), Err(GdbError::Malformed(_))));
+        drop(b);
+        assert!(matches!(c.recv(), Err(GdbError::Closed)));
+    }
+}

@@ -1,0 +1,832 @@
+//! The TCG backend: the same ROM and the same services, with the guest run
+//! by `qemu-system-x86_64 -accel tcg` and pbios driving it as a debugger.
+//!
+//! QEMU gets the pbios ROM as its BIOS, no disks of its own, COM1 and the
+//! isa-debug-exit device at F4h, guest RAM in a file pbios maps too, and its
+//! GDB stub on a private Unix socket. pbios puts a breakpoint on every trap
+//! site the ROM header lists (the 256 stubs and the private-service trap).
+//! At each hit it reads the registers, runs the same dispatcher as the KVM
+//! backend ([`serve_trap`]), writes the registers back with IP past the
+//! trap instruction, and continues.
+//!
+//! Memory: services read guest RAM straight from the shared mapping (the
+//! vCPU is stopped, so it is coherent) and write it through the stub's `M`
+//! packet, so that QEMU drops translated code the write replaces (a
+//! bootloader loading over code it ran). After QEMU exits the mapping stays,
+//! so tests read the guest's results as on KVM.
+//!
+//! QEMU never outlives pbios: it is killed on drop, and the kernel sends it
+//! SIGKILL if pbios dies first (PR_SET_PDEATHSIG).
+
+use crate::bios::Bios;
+use crate::gdb::{parse_stop, GdbClient, GdbError, StopReply};
+use crate::kvm::SerialOut;
+use crate::mem::{Memory, OutOfRange};
+use crate::memmap::{MemoryMap, PCI_HOLE_START};
+use crate::regs::Regs;
+use crate::rom::Rom;
+use crate::services::Stop;
+use crate::vcpu::{serve_trap, Exit, TrapState, Vcpu};
+use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use thiserror::Error;
+use vm_memory::{FileOffset, GuestAddress, GuestMemoryMmap};
+
+/// The QEMU binary pbios runs when none is named ($PBIOS_QEMU overrides).
+pub const DEFAULT_QEMU: &str = "qemu-system-x86_64";
+
+/// How long QEMU may take to start and connect its sockets.
+const START_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Host-side failures of the TCG backend, one per operation.
+#[derive(Debug, Error)]
+pub enum TcgError {
+    #[error("{0} not found: install QEMU (apt install qemu-system-x86) or use --accel kvm")]
+    QemuNotFound(String),
+    #[error("cannot start {qemu}: {source}")]
+    Spawn {
+        qemu: String,
+        source: std::io::Error,
+    },
+    #[error("cannot create a private directory for QEMU's sockets and RAM: {0}")]
+    TempDir(std::io::Error),
+    #[error("cannot create the guest RAM file: {0}")]
+    RamFile(std::io::Error),
+    #[error("cannot map guest RAM shared with QEMU: {0}")]
+    MapRam(String),
+    #[error("cannot listen for QEMU's {what} connection: {source}")]
+    Listen {
+        what: &'static str,
+        source: std::io::Error,
+    },
+    #[error("QEMU did not connect its {0} socket in time")]
+    ConnectTimeout(&'static str),
+    #[error("QEMU exited before the guest started: {0}")]
+    EarlyExit(String),
+    #[error("QEMU's GDB stub: {0}")]
+    Gdb(#[from] GdbError),
+    #[error("QEMU's register description lacks {0}")]
+    RegisterLayout(String),
+    #[error("QEMU stopped the guest unexpectedly ({what}) at {at}")]
+    UnexpectedStop { what: String, at: String },
+    #[error("QEMU ended abnormally: {0}")]
+    QemuFailed(String),
+    #[error("cannot wait for QEMU: {0}")]
+    Wait(std::io::Error),
+    #[error("cannot forward the guest's serial output: {0}")]
+    Serial(std::io::Error),
+}
+
+/// Options of the TCG backend.
+#[derive(Clone, Debug)]
+pub struct TcgOptions {
+    /// The QEMU binary (a name on $PATH or a path).
+    pub qemu: PathBuf,
+}
+
+impl Default for TcgOptions {
+    fn default() -> TcgOptions {
+        TcgOptions {
+            qemu: std::env::var_os("PBIOS_QEMU")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_QEMU)),
+        }
+    }
+}
+
+/// Where the fields pbios uses sit in QEMU's `g` register block, read from
+/// the target description so that a QEMU with another layout still works.
+#[derive(Clone, Debug)]
+struct RegLayout {
+    /// EAX, EBX, ECX, EDX, ESI, EDI, EBP, ESP (as in [`Regs`]).
+    gprs: [usize; 8],
+    rip: usize,
+    eflags: usize,
+    /// CS, DS, ES, SS, FS, GS (as in [`Regs::segments`]).
+    segs: [usize; 6],
+    cr0: Option<usize>,
+    /// Bytes of the block pbios writes back: through the last field above,
+    /// so that nothing after them (bases, control and FPU registers) is
+    /// rewritten.
+    write_len: usize,
+}
+
+impl RegLayout {
+    /// Parses `<reg name=".." bitsize=".."/>` entries, in order.
+    fn from_description(xml: &str) -> Result<RegLayout, TcgError> {
+        // The block holds the registers in register-number order; a <reg>
+        // without `regnum` takes the number after the previous one.
+        let xml = strip_comments(xml);
+        let mut regs = Vec::new();
+        let mut next = 0usize;
+        for tag in xml.split("<reg ").skip(1) {
+            let attr = |name: &str| {
+                let key = format!(" {name}=\"");
+                let tag = format!(" {tag}");
+                let start = tag.find(&key)? + key.len();
+                let end = tag[start..].find('"')? + start;
+                Some(tag[start..end].to_string())
+            };
+            let (Some(name), Some(bits)) = (attr("name"), attr("bitsize")) else {
+                continue;
+            };
+            let bad = || TcgError::RegisterLayout(format!("a valid size and number for {name}"));
+            let bits: usize = bits.parse().map_err(|_| bad())?;
+            let num = match attr("regnum") {
+                Some(n) => n.parse().map_err(|_| bad())?,
+                None => next,
+            };
+            next = num + 1;
+            regs.push((num, name, bits / 8));
+        }
+        regs.sort_by_key(|r| r.0);
+        let mut offsets = std::collections::HashMap::new();
+        let mut off = 0usize;
+        for (_, name, size) in regs {
+            offsets.entry(name).or_insert((off, size));
+            off += size;
+        }
+        let at = |n: &str| {
+            offsets
+                .get(n)
+                .map(|&(o, _)| o)
+                .ok_or_else(|| TcgError::RegisterLayout(n.to_string()))
+        };
+        let end = |n: &str| offsets.get(n).map(|&(o, s)| o + s).unwrap_or(0);
+        let gpr_names = ["rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp"];
+        let seg_names = ["cs", "ds", "es", "ss", "fs", "gs"];
+        let mut gprs = [0; 8];
+        for (slot, n) in gprs.iter_mut().zip(gpr_names) {
+            *slot = at(n)?;
+        }
+        let mut segs = [0; 6];
+        for (slot, n) in segs.iter_mut().zip(seg_names) {
+            *slot = at(n)?;
+        }
+        let write_len = gpr_names
+            .iter()
+            .chain(seg_names.iter())
+            .chain(["rip", "eflags"].iter())
+            .map(|n| end(n))
+            .max()
+            .unwrap_or(0);
+        Ok(RegLayout {
+            gprs,
+            rip: at("rip")?,
+            eflags: at("eflags")?,
+            segs,
+            cr0: offsets.get("cr0").map(|&(o, _)| o),
+            write_len,
+        })
+    }
+
+    /// The target description QEMU 7's x86-64 stub serves, for tests.
+    #[cfg(test)]
+    fn qemu7() -> RegLayout {
+        let mut xml = String::new();
+        for n in [
+            "rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11",
+            "r12", "r13", "r14", "r15", "rip",
+        ] {
+            xml += &format!("<reg name=\"{n}\" bitsize=\"64\"/>");
+        }
+        for n in ["eflags", "cs", "ss", "ds", "es", "fs", "gs"] {
+            xml += &format!("<reg name=\"{n}\" bitsize=\"32\"/>");
+        }
+        xml +=
+            "<!--reg name=\"cs_base\" bitsize=\"64\"/>\n<reg name=\"ss_base\" bitsize=\"64\"/-->";
+        for n in ["fs_base", "gs_base", "k_gs_base", "cr0"] {
+            xml += &format!("<reg name=\"{n}\" bitsize=\"64\"/>");
+        }
+        RegLayout::from_description(&xml).unwrap()
+    }
+}
+
+/// `xml` without `<!-- -->` comments (QEMU's description comments out
+/// registers it does not send).
+fn strip_comments(xml: &str) -> String {
+    let mut out = String::with_capacity(xml.len());
+    let mut rest = xml;
+    while let Some(start) = rest.find("<!--") {
+        out += &rest[..start];
+        match rest[start..].find("-->") {
+            Some(end) => rest = &rest[start + end + 3..],
+            None => return out,
+        }
+    }
+    out + rest
+}
+
+fn get32(b: &[u8], off: usize) -> u32 {
+    b.get(off..off + 4)
+        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+        .unwrap_or(0)
+}
+
+fn put32(b: &mut [u8], off: usize, v: u32) {
+    if let Some(s) = b.get_mut(off..off + 4) {
+        s.copy_from_slice(&v.to_le_bytes());
+    }
+}
+
+/// Guest RAM for the services: reads from the shared mapping, writes
+/// through the GDB stub (so QEMU sees them as stores and drops stale
+/// translations).
+struct TcgMemory {
+    ram: GuestMemoryMmap,
+    gdb: GdbClient,
+    /// A failure of the connection during a service, reported after it.
+    error: Option<GdbError>,
+}
+
+impl Memory for TcgMemory {
+    fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), OutOfRange> {
+        self.ram.read(addr, buf)
+    }
+
+    fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), OutOfRange> {
+        let fail = OutOfRange {
+            addr,
+            len: data.len(),
+        };
+        if !self.ram.is_ram(addr, data.len()) || self.error.is_some() {
+            return Err(fail);
+        }
+        if data.is_empty() {
+            return Ok(());
+        }
+        self.gdb.write_memory(addr, data).map_err(|e| {
+            self.error = Some(e);
+            fail
+        })
+    }
+
+    fn is_ram(&self, addr: u64, len: usize) -> bool {
+        self.ram.is_ram(addr, len)
+    }
+}
+
+/// The stopped vCPU as the GDB stub shows it.
+struct TcgVcpu {
+    mem: TcgMemory,
+    layout: RegLayout,
+    /// Length of the ROM's trap instruction (IP moves past it).
+    trap_len: u32,
+    /// The register block read at this trap.
+    block: Vec<u8>,
+}
+
+impl Vcpu for TcgVcpu {
+    type Error = TcgError;
+
+    fn trap_state(&mut self) -> Result<TrapState, TcgError> {
+        let b = self.mem.gdb.read_registers()?;
+        if b.len() < self.layout.write_len {
+            return Err(TcgError::RegisterLayout(format!(
+                "a register block of {} bytes (got {})",
+                self.layout.write_len,
+                b.len()
+            )));
+        }
+        let l = &self.layout;
+        let seg = |i: usize| get32(&b, l.segs[i]) as u16;
+        let eip = get32(&b, l.rip);
+        let protected = l.cr0.is_some_and(|o| get32(&b, o) & 1 != 0);
+        // The ROM's only protected-mode trap site is the POST's, with a flat
+        // CS; everything else traps in real mode.
+        let linear = if protected {
+            u64::from(eip)
+        } else {
+            (u64::from(seg(0)) << 4) + u64::from(eip)
+        };
+        let regs = Regs {
+            eax: get32(&b, l.gprs[0]),
+            ebx: get32(&b, l.gprs[1]),
+            ecx: get32(&b, l.gprs[2]),
+            edx: get32(&b, l.gprs[3]),
+            esi: get32(&b, l.gprs[4]),
+            edi: get32(&b, l.gprs[5]),
+            ebp: get32(&b, l.gprs[6]),
+            esp: get32(&b, l.gprs[7]),
+            // As on KVM: the trap has completed, IP is past it.
+            eip: eip.wrapping_add(self.trap_len),
+            eflags: get32(&b, l.eflags),
+            cs: seg(0),
+            ds: seg(1),
+            es: seg(2),
+            ss: seg(3),
+            fs: seg(4),
+            gs: seg(5),
+            iret_flags: 0,
+        };
+        self.block = b;
+        Ok(TrapState {
+            regs,
+            linear_rip: linear + u64::from(self.trap_len),
+        })
+    }
+
+    fn set_regs(&mut self, _old: &Regs, new: &Regs) -> Result<(), TcgError> {
+        // QEMU still has IP at the trap instruction, so this always writes.
+        let l = &self.layout;
+        let mut b = std::mem::take(&mut self.block);
+        let gprs = [
+            new.eax, new.ebx, new.ecx, new.edx, new.esi, new.edi, new.ebp, new.esp,
+        ];
+        for (off, v) in l.gprs.iter().zip(gprs) {
+            put32(&mut b, *off, v);
+        }
+        put32(&mut b, l.rip, new.eip);
+        put32(&mut b, l.eflags, new.eflags);
+        for (off, v) in l.segs.iter().zip(new.segments()) {
+            // QEMU reloads a segment (base = selector << 4 in real mode)
+            // only when the selector changes.
+            put32(&mut b, *off, u32::from(v));
+        }
+        let n = l.write_len.min(b.len());
+        self.mem.gdb.write_registers(&b[..n])?;
+        Ok(())
+    }
+
+    fn always_resume(&self) -> bool {
+        true
+    }
+
+    fn memory(&mut self) -> &mut dyn Memory {
+        &mut self.mem
+    }
+
+    fn take_memory_error(&mut self) -> Option<TcgError> {
+        self.mem.error.take().map(TcgError::Gdb)
+    }
+}
+
+/// A private directory, removed on drop.
+struct PrivateDir(PathBuf);
+
+impl PrivateDir {
+    fn new() -> std::io::Result<PrivateDir> {
+        use std::os::unix::fs::DirBuilderExt;
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        // Guest RAM lives here: prefer memory-backed /dev/shm.
+        let shm = Path::new("/dev/shm");
+        let base = if shm.is_dir() {
+            shm.to_path_buf()
+        } else {
+            std::env::temp_dir()
+        };
+        let dir = base.join(format!(
+            "pbios-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::DirBuilder::new().mode(0o700).create(&dir)?;
+        Ok(PrivateDir(dir))
+    }
+}
+
+impl Drop for PrivateDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A QEMU process, killed on drop.
+struct Qemu {
+    child: Child,
+    /// QEMU's stderr, read when it fails.
+    stderr_path: PathBuf,
+}
+
+impl Qemu {
+    fn stderr_line(&self) -> String {
+        std::fs::read_to_string(&self.stderr_path)
+            .ok()
+            .and_then(|s| s.lines().find(|l| !l.trim().is_empty()).map(str::to_string))
+            .unwrap_or_else(|| "no message".into())
+    }
+}
+
+impl Drop for Qemu {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Accepts one connection on `listener` while QEMU is alive.
+fn accept(
+    listener: &UnixListener,
+    qemu: &mut Qemu,
+    what: &'static str,
+) -> Result<UnixStream, TcgError> {
+    listener
+        .set_nonblocking(true)
+        .map_err(|source| TcgError::Listen { what, source })?;
+    let deadline = Instant::now() + START_TIMEOUT;
+    loop {
+        match listener.accept() {
+            Ok((s, _)) => {
+                s.set_nonblocking(false)
+                    .map_err(|source| TcgError::Listen { what, source })?;
+                return Ok(s);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(source) => return Err(TcgError::Listen { what, source }),
+        }
+        if let Ok(Some(_)) = qemu.child.try_wait() {
+            return Err(TcgError::EarlyExit(qemu.stderr_line()));
+        }
+        if Instant::now() > deadline {
+            return Err(TcgError::ConnectTimeout(what));
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+/// A QEMU TCG virtual machine running the pbios ROM.
+pub struct TcgMachine {
+    vcpu: TcgVcpu,
+    bios: Bios,
+    serial: UnixStream,
+    serial_out: SerialOut,
+    qemu: Qemu,
+    _dir: PrivateDir,
+    /// Guest stops taken (breakpoint hits).
+    pub exits: u64,
+}
+
+impl TcgMachine {
+    /// Starts QEMU, connects to its GDB stub and COM1, and breaks on every
+    /// trap site of the ROM. The guest has not run yet.
+    pub fn new(
+        rom: &Rom,
+        rom_path: &Path,
+        bios: Bios,
+        serial_out: SerialOut,
+        opts: &TcgOptions,
+    ) -> Result<TcgMachine, TcgError> {
+        let dir = PrivateDir::new().map_err(TcgError::TempDir)?;
+        let memmap = bios.memmap().clone();
+        let ram_path = dir.0.join("ram");
+        let ram_file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&ram_path)
+            .map_err(TcgError::RamFile)?;
+        ram_file.set_len(memmap.total).map_err(TcgError::RamFile)?;
+        let gdb_path = dir.0.join("gdb.sock");
+        let com1_path = dir.0.join("com1.sock");
+        let listen = |p: &Path, what| {
+            UnixListener::bind(p).map_err(|source| TcgError::Listen { what, source })
+        };
+        let gdb_listener = listen(&gdb_path, "GDB")?;
+        let com1_listener = listen(&com1_path, "COM1")?;
+        let stderr_path = dir.0.join("qemu.err");
+        let stderr = std::fs::File::create(&stderr_path).map_err(TcgError::TempDir)?;
+
+        let mut cmd = Command::new(&opts.qemu);
+        cmd.args(qemu_args(
+            &memmap, rom_path, &ram_path, &gdb_path, &com1_path,
+        ))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr);
+        let parent = std::process::id();
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                // QEMU dies with pbios, even if pbios is killed.
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                if libc::getppid() as u32 != parent {
+                    libc::_exit(1);
+                }
+                Ok(())
+            });
+        }
+        let qemu_name = opts.qemu.display().to_string();
+        let child = cmd.spawn().map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                TcgError::QemuNotFound(qemu_name.clone())
+            } else {
+                TcgError::Spawn {
+                    qemu: qemu_name.clone(),
+                    source,
+                }
+            }
+        })?;
+        let mut qemu = Qemu { child, stderr_path };
+        let serial = accept(&com1_listener, &mut qemu, "COM1")?;
+        let gdb_stream = accept(&gdb_listener, &mut qemu, "GDB")?;
+        let ram = shared_ram(&memmap, &ram_file)?;
+        // The stub answers only once QEMU's machine exists, with its RAM
+        // file open: from then on nothing on disk is needed, so nothing is
+        // left behind even if pbios is killed.
+        let mut gdb = GdbClient::connect(gdb_stream)?;
+        for p in [&gdb_path, &com1_path, &ram_path] {
+            let _ = std::fs::remove_file(p);
+        }
+        // Memory packets address physical memory (QEMU 4.1 and later;
+        // in real mode linear and physical are the same anyway).
+        let _ = gdb.request(b"Qqemu.PhyMemMode:1");
+        let layout = RegLayout::from_description(&target_description(&mut gdb)?)?;
+        for site in rom.header.trap_sites() {
+            gdb.insert_breakpoint(u64::from(site))?;
+        }
+        serial.set_nonblocking(true).map_err(TcgError::Serial)?;
+        Ok(TcgMachine {
+            vcpu: TcgVcpu {
+                mem: TcgMemory {
+                    ram,
+                    gdb,
+                    error: None,
+                },
+                layout,
+                trap_len: rom.header.trap_kind.bytes().len() as u32,
+                block: Vec::new(),
+            },
+            bios,
+            serial,
+            serial_out,
+            qemu,
+            _dir: dir,
+            exits: 0,
+        })
+    }
+
+    /// Guest RAM (shared with QEMU; still readable after QEMU has exited).
+    pub fn memory(&self) -> &GuestMemoryMmap {
+        &self.vcpu.mem.ram
+    }
+
+    pub fn bios(&self) -> &Bios {
+        &self.bios
+    }
+
+    /// Runs the guest until it ends.
+    pub fn run(&mut self) -> Result<Exit, TcgError> {
+        match self.run_until_stop() {
+            // QEMU can end (isa-debug-exit, a reset under -no-reboot) at any
+            // moment, even while pbios talks to its stub.
+            Err(e) if qemu_gone(&e) => self.finish(),
+            other => other,
+        }
+    }
+
+    fn run_until_stop(&mut self) -> Result<Exit, TcgError> {
+        loop {
+            self.vcpu.mem.gdb.resume()?;
+            match self.wait_stop()? {
+                Some(StopReply::Signal(5)) => {
+                    self.exits += 1;
+                    if let Some(stop) = serve_trap(&mut self.bios, &mut self.vcpu)? {
+                        return Ok(match stop {
+                            Stop::NoBootDevice(why) => Exit::NoBootDevice(why),
+                        });
+                    }
+                }
+                Some(StopReply::Signal(sig)) => {
+                    return Err(TcgError::UnexpectedStop {
+                        what: format!("signal {sig}"),
+                        at: self.where_now(),
+                    })
+                }
+                Some(StopReply::Exited(_)) | Some(StopReply::Terminated(_)) | None => {
+                    return self.finish();
+                }
+            }
+        }
+    }
+
+    /// Waits for a stop reply, forwarding COM1's output meanwhile. `None`
+    /// when the stub's connection closed (QEMU exited).
+    fn wait_stop(&mut self) -> Result<Option<StopReply>, TcgError> {
+        loop {
+            if let Some(p) = self.vcpu.mem.gdb.take_packet()? {
+                // Output the guest wrote before stopping is already queued.
+                self.drain_serial()?;
+                if p.first() == Some(&b'O') {
+                    continue; // console output from the stub
+                }
+                return Ok(Some(parse_stop(&p)?));
+            }
+            let mut fds = [
+                libc::pollfd {
+                    fd: self.vcpu.mem.gdb.raw_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
+                libc::pollfd {
+                    fd: self.serial.as_raw_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
+            ];
+            // SAFETY: `fds` is a valid array of two pollfd structures.
+            let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+            if n < 0 {
+                let e = std::io::Error::last_os_error();
+                if e.kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(TcgError::Gdb(GdbError::Io(e)));
+            }
+            if fds[1].revents != 0 {
+                self.drain_serial()?;
+            }
+            if fds[0].revents != 0 {
+                self.vcpu.mem.gdb.fill()?;
+            }
+        }
+    }
+
+    /// Copies what COM1 has to the serial output; true at end of stream.
+    fn drain_serial(&mut self) -> Result<bool, TcgError> {
+        let mut buf = [0u8; 4096];
+        loop {
+            match self.serial.read(&mut buf) {
+                Ok(0) => {
+                    let _ = self.serial_out.flush();
+                    return Ok(true);
+                }
+                Ok(n) => self
+                    .serial_out
+                    .write_all(&buf[..n])
+                    .map_err(TcgError::Serial)?,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    let _ = self.serial_out.flush();
+                    return Ok(false);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return Ok(true),
+                Err(e) => return Err(TcgError::Serial(e)),
+            }
+        }
+    }
+
+    /// QEMU has gone: collect its output and status.
+    fn finish(&mut self) -> Result<Exit, TcgError> {
+        let _ = self.serial.set_nonblocking(false);
+        let _ = self.serial.set_read_timeout(Some(Duration::from_secs(2)));
+        while let Ok(false) = self.drain_serial() {}
+        let status = self.qemu.child.wait().map_err(TcgError::Wait)?;
+        match (status.code(), status.signal()) {
+            // isa-debug-exit: QEMU exits with (value << 1) | 1.
+            (Some(code), _) if code & 1 == 1 => Ok(Exit::DebugExit((code >> 1) as u8)),
+            // -no-reboot turns a reset (or a triple fault) into an exit.
+            (Some(0), _) => Ok(Exit::Reset(
+                "QEMU reported a reset (i8042, port CF9h or a triple fault)".into(),
+            )),
+            (Some(code), _) => Err(TcgError::QemuFailed(format!(
+                "exit status {code}: {}",
+                self.qemu.stderr_line()
+            ))),
+            (None, sig) => Err(TcgError::QemuFailed(format!(
+                "killed by signal {}",
+                sig.unwrap_or(0)
+            ))),
+        }
+    }
+
+    fn where_now(&mut self) -> String {
+        match self.vcpu.trap_state() {
+            Ok(s) => format!(
+                "CS:IP={:04X}:{:04X} {}",
+                s.regs.cs,
+                s.regs.ip().wrapping_sub(self.vcpu.trap_len as u16),
+                s.regs.summary()
+            ),
+            Err(_) => "unknown registers".into(),
+        }
+    }
+}
+
+/// Whether `e` means QEMU has gone (its end of the stub's socket closed).
+fn qemu_gone(e: &TcgError) -> bool {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionReset, UnexpectedEof};
+    match e {
+        TcgError::Gdb(GdbError::Closed) => true,
+        TcgError::Gdb(GdbError::Io(io)) => {
+            matches!(io.kind(), BrokenPipe | ConnectionReset | UnexpectedEof)
+        }
+        _ => false,
+    }
+}
+
+/// QEMU's command line: a PC with no disks, our ROM, RAM in `ram_path`, the
+/// GDB stub and COM1 on sockets pbios listens on, and isa-debug-exit at F4h.
+fn qemu_args(memmap: &MemoryMap, rom: &Path, ram: &Path, gdb: &Path, com1: &Path) -> Vec<String> {
+    let total = memmap.total;
+    let path = |p: &Path| p.display().to_string().replace(',', ",,");
+    vec![
+        "-accel".into(),
+        "tcg".into(),
+        // The PCI hole where pbios's memory map has it (QEMU's i440FX
+        // default would keep up to 3.5 GiB below 4 GiB).
+        "-machine".into(),
+        format!(
+            "pc,max-ram-below-4g={},memory-backend=pbios.ram",
+            PCI_HOLE_START
+        ),
+        "-m".into(),
+        format!("{}k", total / 1024),
+        "-object".into(),
+        format!(
+            "memory-backend-file,id=pbios.ram,size={total},mem-path={},share=on",
+            path(ram)
+        ),
+        "-bios".into(),
+        path(rom),
+        "-nodefaults".into(),
+        "-no-user-config".into(),
+        "-display".into(),
+        "none".into(),
+        "-no-reboot".into(),
+        "-S".into(),
+        "-chardev".into(),
+        format!("socket,id=pbios.gdb,path={}", path(gdb)),
+        "-gdb".into(),
+        "chardev:pbios.gdb".into(),
+        "-chardev".into(),
+        format!("socket,id=pbios.com1,path={}", path(com1)),
+        "-serial".into(),
+        "chardev:pbios.com1".into(),
+        "-device".into(),
+        format!("isa-debug-exit,iobase={:#x},iosize=1", abi::DEBUG_EXIT_PORT),
+    ]
+}
+
+/// Maps the RAM file as QEMU lays it out: one block, the part below the PCI
+/// hole at its own addresses, the rest from 4 GiB.
+fn shared_ram(memmap: &MemoryMap, file: &std::fs::File) -> Result<GuestMemoryMmap, TcgError> {
+    let mut ranges = Vec::new();
+    for (start, size) in memmap.ram_ranges() {
+        let offset = if start >= crate::memmap::HIGH_RAM_START {
+            memmap.low_top + (start - crate::memmap::HIGH_RAM_START)
+        } else {
+            start
+        };
+        let f = file
+            .try_clone()
+            .map_err(|e| TcgError::MapRam(e.to_string()))?;
+        ranges.push((GuestAddress(start), size, Some(FileOffset::new(f, offset))));
+    }
+    GuestMemoryMmap::from_ranges_with_files(ranges.iter().map(|(a, s, f)| (*a, *s, f.clone())))
+        .map_err(|e| TcgError::MapRam(e.to_string()))
+}
+
+/// The stub's target description, with its includes.
+fn target_description(gdb: &mut GdbClient) -> Result<String, TcgError> {
+    let top = gdb.read_feature("target.xml")?;
+    let mut all = top.clone();
+    for part in top.split("<xi:include href=\"").skip(1) {
+        if let Some(end) = part.find('"') {
+            all += &gdb.read_feature(&part[..end])?;
+        }
+    }
+    Ok(all)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn register_layout_from_description() {
+        let l = RegLayout::qemu7();
+        assert_eq!(l.gprs, [0, 8, 16, 24, 32, 40, 48, 56]);
+        assert_eq!(l.rip, 128);
+        assert_eq!(l.eflags, 136);
+        // cs ss ds es fs gs in the block; CS DS ES SS FS GS in Regs.
+        assert_eq!(l.segs, [140, 148, 152, 144, 156, 160]);
+        assert_eq!(l.cr0, Some(188));
+        assert_eq!(l.write_len, 164, "stops before fs_base");
+        assert!(RegLayout::from_description("<reg name=\"rax\" bitsize=\"64\"/>").is_err());
+    }
+
+    #[test]
+    fn qemu_gets_our_memory_layout() {
+        let m = MemoryMap::new(5 * crate::memmap::GIB).unwrap();
+        let args = qemu_args(
+            &m,
+            Path::new("/r/bios.bin"),
+            Path::new("/d/ram"),
+            Path::new("/d/g,x"),
+            Path::new("/d/c"),
+        );
+        let s = args.join(" ");
+        assert!(s.contains("max-ram-below-4g=3221225472"), "{s}");
+        assert!(s.contains("-m 5242880k"), "{s}");
+        assert!(s.contains("path=/d/g,,x"), "commas escaped: {s}");
+        assert!(s.contains("isa-debug-exit,iobase=0xf4"), "{s}");
+    }
+}

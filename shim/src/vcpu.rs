@@ -1,0 +1,94 @@
+//! What every backend offers the BIOS at a trap, and the one trap-serving
+//! routine they all share: read the registers, run the dispatcher, write back
+//! what changed. No service knows which backend it runs on.
+
+use crate::bios::Bios;
+use crate::mem::Memory;
+use crate::regs::Regs;
+use crate::services::Stop;
+
+/// The guest's state at a trap, as a backend reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrapState {
+    /// The registers with the trap instruction completed: IP points just
+    /// past it, at the stub's IRET.
+    pub regs: Regs,
+    /// The linear address IP points at.
+    pub linear_rip: u64,
+}
+
+/// One vCPU stopped at a BIOS trap, and guest memory.
+pub trait Vcpu {
+    type Error;
+    /// The registers at the trap (see [`TrapState`]).
+    fn trap_state(&mut self) -> Result<TrapState, Self::Error>;
+    /// Resumes the guest with `new` instead of `old` (both from this trap).
+    fn set_regs(&mut self, old: &Regs, new: &Regs) -> Result<(), Self::Error>;
+    /// Whether [`Vcpu::set_regs`] is needed even when a service changed
+    /// nothing (a backend whose vCPU stopped before the trap instruction
+    /// rather than after it).
+    fn always_resume(&self) -> bool {
+        false
+    }
+    /// Guest memory as the services see it (RAM only, bounds-checked).
+    fn memory(&mut self) -> &mut dyn Memory;
+    /// A host failure the memory accessor hit during the last service, if
+    /// any (a backend whose memory goes over a connection can lose it).
+    fn take_memory_error(&mut self) -> Option<Self::Error> {
+        None
+    }
+}
+
+/// Serves one BIOS trap on `vcpu`. Returns a reason to end the run, if any.
+pub fn serve_trap<V: Vcpu + ?Sized>(
+    bios: &mut Bios,
+    vcpu: &mut V,
+) -> Result<Option<Stop>, V::Error> {
+    let state = vcpu.trap_state()?;
+    let mut regs = state.regs;
+    let stop = bios.trap(state.linear_rip, &mut regs, vcpu.memory());
+    if let Some(e) = vcpu.take_memory_error() {
+        return Err(e);
+    }
+    // The FLAGS image went to the stack already; only registers count here.
+    let changed = Regs {
+        iret_flags: state.regs.iret_flags,
+        ..regs
+    } != state.regs;
+    if changed || vcpu.always_resume() {
+        vcpu.set_regs(&state.regs, &regs)?;
+    }
+    Ok(stop)
+}
+
+/// Why a run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// The guest wrote `value` to port F4h (isa-debug-exit): the run's exit
+    /// status is `(value << 1) | 1`.
+    DebugExit(u8),
+    /// The guest reset the machine (FEh to port 64h; on the TCG backend also
+    /// a triple fault, which QEMU reports the same way).
+    Reset(String),
+    /// Triple fault.
+    TripleFault(String),
+    /// INT 19h found nothing to boot.
+    NoBootDevice(String),
+}
+
+impl Exit {
+    /// The process exit status this run maps to. A guest's port F4h value
+    /// always gives an odd status; pbios's own failures give 2 (even), so
+    /// the two never collide.
+    pub fn status(&self) -> i32 {
+        match self {
+            Exit::DebugExit(v) => (i32::from(*v) << 1) | 1,
+            Exit::Reset(_) => 0,
+            Exit::NoBootDevice(_) | Exit::TripleFault(_) => FAILURE_STATUS,
+        }
+    }
+}
+
+/// Exit status of a run that failed on pbios's side (even, unlike any
+/// status a guest can produce through port F4h).
+pub const FAILURE_STATUS: i32 = 2;

@@ -9,7 +9,9 @@
 //! framing rules below and against QEMU by the TCG backend's tests.
 //!
 //! Framing: `$payload#cs`, cs the modulo-256 sum of the payload in two hex
-//! digits. After `QStartNoAckMode` neither side sends `+`/`-` any more.
+//! digits; each side acknowledges a packet with `+`. After
+//! `QStartNoAckMode` (where the stub offers it; QEMU 7.2 does not) neither
+//! side does any more.
 //! Replies may be run-length encoded (`X*n`: repeat X `n - 29` more times)
 //! and binary data escapes `#`, `$`, `}` and `*` as `}` then the byte XOR 20h.
 
@@ -53,6 +55,10 @@ pub struct GdbClient {
     /// Received bytes not yet parsed into packets.
     inbox: Vec<u8>,
     acks: bool,
+    /// Packets sent with [`GdbClient::post`] whose `OK` has not been read.
+    pending: usize,
+    /// Log packets on stderr ($PBIOS_GDB_TRACE set): for debugging.
+    trace: bool,
 }
 
 /// The modulo-256 sum of `payload`.
@@ -157,10 +163,15 @@ impl GdbClient {
             stream,
             inbox: Vec::new(),
             acks: true,
+            pending: 0,
+            trace: std::env::var_os("PBIOS_GDB_TRACE").is_some(),
         };
-        c.request(b"qSupported:swbreak+;hwbreak+")?;
-        let reply = c.request(b"QStartNoAckMode")?;
-        if reply == b"OK" {
+        let features = c.request(b"qSupported:swbreak+;hwbreak+")?;
+        if features
+            .split(|&b| b == b';')
+            .any(|f| f == b"QStartNoAckMode+")
+            && c.request(b"QStartNoAckMode")? == b"OK"
+        {
             c.acks = false;
         }
         Ok(c)
@@ -173,14 +184,69 @@ impl GdbClient {
 
     /// Sends one packet.
     pub fn send(&mut self, payload: &[u8]) -> Result<(), GdbError> {
+        if self.trace {
+            eprintln!(
+                "gdb -> {}",
+                String::from_utf8_lossy(&payload[..payload.len().min(60)])
+            );
+        }
         self.stream.write_all(&frame(payload))?;
         Ok(())
     }
 
     /// Sends `payload` and returns the reply.
     pub fn request(&mut self, payload: &[u8]) -> Result<Vec<u8>, GdbError> {
+        self.settle()?;
         self.send(payload)?;
         self.recv()
+    }
+
+    /// Sends `payload`, whose reply must be `OK`, without waiting for it:
+    /// the stub answers in order, so the reply is checked when the next
+    /// reply is needed ([`GdbClient::settle`], or [`GdbClient::take_reply`]
+    /// while the target runs). Saves a round trip per register write.
+    pub fn post(&mut self, payload: &[u8]) -> Result<(), GdbError> {
+        self.send(payload)?;
+        self.pending += 1;
+        Ok(())
+    }
+
+    /// Reads the replies to every posted packet; each must be `OK`.
+    pub fn settle(&mut self) -> Result<(), GdbError> {
+        while self.pending > 0 {
+            let p = self.recv_raw()?;
+            self.check_posted(p)?;
+        }
+        Ok(())
+    }
+
+    fn check_posted(&mut self, reply: Vec<u8>) -> Result<(), GdbError> {
+        self.pending -= 1;
+        if reply == b"OK" {
+            Ok(())
+        } else {
+            Err(GdbError::Refused {
+                request: "a register or memory write".into(),
+                reply: String::from_utf8_lossy(&reply).into_owned(),
+            })
+        }
+    }
+
+    /// The next packet that is not the reply to a posted one, from what has
+    /// been received, if there is one.
+    pub fn take_reply(&mut self) -> Result<Option<Vec<u8>>, GdbError> {
+        loop {
+            // Replies to posted packets are not acknowledged: the target may
+            // be running by now, and QEMU's stub takes any byte it receives
+            // while running as a request to stop. It stops waiting for an
+            // ack anyway when the next packet starts.
+            let posted = self.pending > 0;
+            match self.take_packet(!posted)? {
+                Some(p) if !posted => return Ok(Some(p)),
+                Some(p) => self.check_posted(p)?,
+                None => return Ok(None),
+            }
+        }
     }
 
     /// Sends `payload` and expects `OK`.
@@ -196,10 +262,15 @@ impl GdbClient {
         }
     }
 
-    /// Blocks for the next packet.
+    /// Blocks for the next reply (after those to posted packets).
     pub fn recv(&mut self) -> Result<Vec<u8>, GdbError> {
+        self.settle()?;
+        self.recv_raw()
+    }
+
+    fn recv_raw(&mut self) -> Result<Vec<u8>, GdbError> {
         loop {
-            if let Some(p) = self.take_packet()? {
+            if let Some(p) = self.take_packet(true)? {
                 return Ok(p);
             }
             self.fill()?;
@@ -217,8 +288,9 @@ impl GdbClient {
         Ok(())
     }
 
-    /// A complete packet from what has been received, if there is one.
-    pub fn take_packet(&mut self) -> Result<Option<Vec<u8>>, GdbError> {
+    /// A complete packet from what has been received, if there is one;
+    /// acknowledged if `ack` (and the session uses acks).
+    fn take_packet(&mut self, ack: bool) -> Result<Option<Vec<u8>>, GdbError> {
         // Acks, and anything else before a packet, are skipped.
         let Some(start) = self.inbox.iter().position(|&b| b == b'$') else {
             self.inbox.clear();
@@ -237,7 +309,13 @@ impl GdbClient {
         if sum != checksum(&raw) {
             return Err(GdbError::Malformed("bad checksum".into()));
         }
-        if self.acks {
+        if self.trace {
+            eprintln!(
+                "gdb <- {}",
+                String::from_utf8_lossy(&raw[..raw.len().min(60)])
+            );
+        }
+        if self.acks && ack {
             self.stream.write_all(b"+")?;
         }
         decode(&raw).map(Some)
@@ -255,23 +333,24 @@ impl GdbClient {
         from_hex(&reply)
     }
 
-    /// Writes the leading registers of the block (`G`): the stub writes as
-    /// many registers as `bytes` covers.
+    /// Writes the leading registers of the block (`G`, posted): the stub
+    /// writes as many registers as `bytes` covers.
     pub fn write_registers(&mut self, bytes: &[u8]) -> Result<(), GdbError> {
         let mut p = Vec::with_capacity(1 + bytes.len() * 2);
         p.push(b'G');
         p.extend_from_slice(to_hex(bytes).as_bytes());
-        self.request_ok(&p)
+        self.post(&p)
     }
 
-    /// Writes guest memory at `addr` (`M`, in packets the stub accepts).
+    /// Writes guest memory at `addr` (`M`, posted, in packets the stub
+    /// accepts).
     pub fn write_memory(&mut self, addr: u64, data: &[u8]) -> Result<(), GdbError> {
         const CHUNK: usize = (MAX_PAYLOAD - 32) / 2;
         for (i, chunk) in data.chunks(CHUNK).enumerate() {
             let at = addr + (i * CHUNK) as u64;
             let mut p = format!("M{at:x},{:x}:", chunk.len()).into_bytes();
             p.extend_from_slice(to_hex(chunk).as_bytes());
-            self.request_ok(&p)?;
+            self.post(&p)?;
         }
         Ok(())
     }
@@ -295,9 +374,9 @@ impl GdbClient {
         Ok(out)
     }
 
-    /// Inserts a software breakpoint at `addr` (`Z0`).
+    /// Inserts a software breakpoint at `addr` (`Z0`, posted).
     pub fn insert_breakpoint(&mut self, addr: u64) -> Result<(), GdbError> {
-        self.request_ok(format!("Z0,{addr:x},1").as_bytes())
+        self.post(format!("Z0,{addr:x},1").as_bytes())
     }
 
     /// Resumes the target (`c`); the stop reply comes later.
@@ -377,6 +456,8 @@ mod tests {
             stream: a,
             inbox: Vec::new(),
             acks: false,
+            pending: 0,
+            trace: false,
         };
         b.write_all(b"+$O").unwrap();
         b.write_all(b"K#9a$T05#b9").unwrap();
@@ -386,5 +467,26 @@ mod tests {
         assert!(matches!(c.recv(), Err(GdbError::Malformed(_))));
         drop(b);
         assert!(matches!(c.recv(), Err(GdbError::Closed)));
+    }
+
+    #[test]
+    fn posted_writes_are_checked_in_order() {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let mut c = GdbClient {
+            stream: a,
+            inbox: Vec::new(),
+            acks: false,
+            pending: 0,
+            trace: false,
+        };
+        c.post(b"G00").unwrap();
+        c.post(b"M0,1:00").unwrap();
+        b.write_all(b"$OK#9a$OK#9a$T05#b9").unwrap();
+        c.fill().unwrap();
+        assert_eq!(c.take_reply().unwrap(), Some(b"T05".to_vec()));
+        assert_eq!(c.pending, 0);
+        c.post(b"G00").unwrap();
+        b.write_all(b"$E01#a6").unwrap();
+        assert!(matches!(c.settle(), Err(GdbError::Refused { .. })));
     }
 }

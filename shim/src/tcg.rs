@@ -10,10 +10,12 @@
 //! trap instruction, and continues.
 //!
 //! Memory: services read guest RAM straight from the shared mapping (the
-//! vCPU is stopped, so it is coherent) and write it through the stub's `M`
-//! packet, so that QEMU drops translated code the write replaces (a
-//! bootloader loading over code it ran). After QEMU exits the mapping stays,
-//! so tests read the guest's results as on KVM.
+//! vCPU is stopped, so it is coherent). Writes go into the mapping and also
+//! through the stub's `M` packet, so that QEMU drops translated code the
+//! write replaces (a bootloader loading over code it ran). Register and
+//! memory writes are posted: their `OK`s are checked while the guest runs
+//! on, which saves a round trip per call. After QEMU exits the mapping
+//! stays, so tests read the guest's results as on KVM.
 //!
 //! QEMU never outlives pbios: it is killed on drop, and the kernel sends it
 //! SIGKILL if pbios dies first (PR_SET_PDEATHSIG).
@@ -260,6 +262,11 @@ impl Memory for TcgMemory {
         if data.is_empty() {
             return Ok(());
         }
+        // Into the shared mapping, so that reads see it at once; and through
+        // the stub (posted: applied before the guest resumes), so that QEMU
+        // drops translated code it replaces. The vCPU is stopped, so both
+        // land before the guest can look.
+        self.ram.write(addr, data)?;
         self.gdb.write_memory(addr, data).map_err(|e| {
             self.error = Some(e);
             fail
@@ -542,6 +549,7 @@ impl TcgMachine {
         for site in rom.header.trap_sites() {
             gdb.insert_breakpoint(u64::from(site))?;
         }
+        gdb.settle()?;
         serial.set_nonblocking(true).map_err(TcgError::Serial)?;
         Ok(TcgMachine {
             vcpu: TcgVcpu {
@@ -611,7 +619,7 @@ impl TcgMachine {
     /// when the stub's connection closed (QEMU exited).
     fn wait_stop(&mut self) -> Result<Option<StopReply>, TcgError> {
         loop {
-            if let Some(p) = self.vcpu.mem.gdb.take_packet()? {
+            if let Some(p) = self.vcpu.mem.gdb.take_reply()? {
                 // Output the guest wrote before stopping is already queued.
                 self.drain_serial()?;
                 if p.first() == Some(&b'O') {

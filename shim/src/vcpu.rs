@@ -65,7 +65,9 @@ pub fn serve_trap<V: Vcpu + ?Sized>(
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Exit {
     /// The guest wrote `value` to port F4h (isa-debug-exit): the run's exit
-    /// status is `(value << 1) | 1`.
+    /// status is `(value << 1) | 1`, truncated to 8 bits as QEMU's process
+    /// status is. On the TCG backend pbios learns the value from that status,
+    /// so there it is `value & 7Fh`.
     DebugExit(u8),
     /// The guest reset the machine (FEh to port 64h; on the TCG backend also
     /// a triple fault, which QEMU reports the same way).
@@ -82,7 +84,7 @@ impl Exit {
     /// the two never collide.
     pub fn status(&self) -> i32 {
         match self {
-            Exit::DebugExit(v) => (i32::from(*v) << 1) | 1,
+            Exit::DebugExit(v) => ((i32::from(*v) << 1) | 1) & 0xFF,
             Exit::Reset(_) => 0,
             Exit::NoBootDevice(_) | Exit::TripleFault(_) => FAILURE_STATUS,
         }

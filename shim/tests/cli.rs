@@ -176,3 +176,70 @@ fn unknown_accelerator() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("kvm, tcg or auto"), "{err}");
 }
+
+/// Pids of the processes whose parent is `pid`.
+fn children(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid ...
+        let after = &stat[stat.rfind(')').unwrap() + 2..];
+        if after.split(' ').nth(1) == Some(&pid.to_string()) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| !s[s.rfind(')').unwrap() + 2..].starts_with('Z'))
+        .unwrap_or(false)
+}
+
+#[test]
+fn qemu_never_outlives_pbios() {
+    // A guest that spins forever; pbios is killed by SIGINT (Ctrl-C) and by
+    // SIGKILL (a crash); QEMU must be gone right after.
+    let mut spin = vec![0u8; 512];
+    spin[..2].copy_from_slice(&[0xEB, 0xFE]); // jmp $
+    spin[510] = 0x55;
+    spin[511] = 0xAA;
+    let disk = tmp("spin.img", &spin);
+    let rom = rom_path();
+    for signal in [libc::SIGINT, libc::SIGKILL] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_pbios"))
+            .args(["--accel", "tcg", "--rom", rom.to_str().unwrap()])
+            .arg(&disk)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let qemu = loop {
+            if let Some(&q) = children(child.id()).first() {
+                break q;
+            }
+            assert!(std::time::Instant::now() < deadline, "QEMU never started");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        // SAFETY: sends a signal to our own child.
+        unsafe { libc::kill(child.id() as i32, signal) };
+        child.wait().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while alive(qemu) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "QEMU {qemu} outlived pbios (signal {signal})"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}

@@ -10,7 +10,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   run [-- PBIOS-ARGS]               build ROM, demo disk and pbios; boot the demo
                                     (e.g. `cargo xtask run -- --accel tcg`)
   test                              build the ROMs, run every test on KVM, then
-                                    the guest tests again on QEMU's TCG";
+                                    the guest tests again on QEMU's TCG
+  bench [-- BENCH-ARGS]             measure per-call costs on both backends
+                                    -> docs/benchmarks.md";
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -34,6 +36,7 @@ fn main() -> ExitCode {
         Some("demo") => build_demo().map(|p| println!("{}", p.display())),
         Some("run") => run_demo(&args[1..]),
         Some("test") => run_tests(&args[1..]),
+        Some("bench") => run_bench(&args[1..]),
         _ => Err(USAGE.into()),
     };
     match result {
@@ -333,4 +336,25 @@ fn check_qemu() -> Result<()> {
             "{qemu} not found: the TCG backend's tests need it (apt install qemu-system-x86)"
         )),
     }
+}
+
+fn run_bench(args: &[String]) -> Result<()> {
+    let rom = build_rom(abi::TrapKind::Out)?;
+    check_qemu()?;
+    let mut c = clean("cargo");
+    c.args([
+        "build",
+        "--quiet",
+        "--release",
+        "--package",
+        "pbios-tests",
+        "--bin",
+        "bench",
+    ]);
+    status(c, "building the benchmark")?;
+    let extra: Vec<&String> = args.iter().skip_while(|a| *a == "--").collect();
+    let out = root().join("docs/benchmarks.md");
+    let mut c = Command::new(root().join("target/release/bench"));
+    c.arg("--out").arg(&out).args(extra).env("PBIOS_ROM", &rom);
+    status(c, "the benchmark")
 }

@@ -407,15 +407,21 @@ impl Drop for PrivateDir {
 /// A QEMU process, killed on drop.
 struct Qemu {
     child: Child,
-    /// QEMU's stderr, read when it fails.
-    stderr_path: PathBuf,
+    /// QEMU's stderr (an unlinked file), read when it fails.
+    stderr: std::fs::File,
 }
 
 impl Qemu {
+    /// The first line QEMU wrote on stderr.
     fn stderr_line(&self) -> String {
-        std::fs::read_to_string(&self.stderr_path)
-            .ok()
-            .and_then(|s| s.lines().find(|l| !l.trim().is_empty()).map(str::to_string))
+        use std::io::Seek;
+        let mut text = String::new();
+        let mut f = &self.stderr;
+        let _ = f.seek(std::io::SeekFrom::Start(0));
+        let _ = f.read_to_string(&mut text);
+        text.lines()
+            .find(|l| !l.trim().is_empty())
+            .map(str::to_string)
             .unwrap_or_else(|| "no message".into())
     }
 }
@@ -497,7 +503,12 @@ impl TcgMachine {
         let gdb_listener = listen(&gdb_path, "GDB")?;
         let com1_listener = listen(&com1_path, "COM1")?;
         let stderr_path = dir.0.join("qemu.err");
-        let stderr = std::fs::File::create(&stderr_path).map_err(TcgError::TempDir)?;
+        let stderr = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&stderr_path)
+            .map_err(TcgError::TempDir)?;
 
         let mut cmd = Command::new(&opts.qemu);
         cmd.args(qemu_args(
@@ -505,7 +516,7 @@ impl TcgMachine {
         ))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(stderr);
+        .stderr(stderr.try_clone().map_err(TcgError::TempDir)?);
         let parent = std::process::id();
         // SAFETY: only async-signal-safe calls between fork and exec.
         unsafe {
@@ -517,6 +528,9 @@ impl TcgMachine {
                 if libc::getppid() as u32 != parent {
                     libc::_exit(1);
                 }
+                // Its own process group: Ctrl-C reaches pbios, which then
+                // ends QEMU, rather than QEMU quitting under pbios's feet.
+                libc::setpgid(0, 0);
                 Ok(())
             });
         }
@@ -531,7 +545,7 @@ impl TcgMachine {
                 }
             }
         })?;
-        let mut qemu = Qemu { child, stderr_path };
+        let mut qemu = Qemu { child, stderr };
         let serial = accept(&com1_listener, &mut qemu, "COM1")?;
         let gdb_stream = accept(&gdb_listener, &mut qemu, "GDB")?;
         let ram = shared_ram(&memmap, &ram_file)?;
@@ -539,9 +553,10 @@ impl TcgMachine {
         // file open: from then on nothing on disk is needed, so nothing is
         // left behind even if pbios is killed.
         let mut gdb = GdbClient::connect(gdb_stream)?;
-        for p in [&gdb_path, &com1_path, &ram_path] {
+        for p in [&gdb_path, &com1_path, &ram_path, &stderr_path] {
             let _ = std::fs::remove_file(p);
         }
+        let _ = std::fs::remove_dir(&dir.0);
         // Memory packets address physical memory (QEMU 4.1 and later;
         // in real mode linear and physical are the same anyway).
         let _ = gdb.request(b"Qqemu.PhyMemMode:1");
@@ -683,9 +698,14 @@ impl TcgMachine {
 
     /// QEMU has gone: collect its output and status.
     fn finish(&mut self) -> Result<Exit, TcgError> {
-        let _ = self.serial.set_nonblocking(false);
-        let _ = self.serial.set_read_timeout(Some(Duration::from_secs(2)));
-        while let Ok(false) = self.drain_serial() {}
+        // The rest of COM1's output, until QEMU's end of it closes.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while let Ok(false) = self.drain_serial() {
+            if Instant::now() > deadline {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
         let status = self.qemu.child.wait().map_err(TcgError::Wait)?;
         match (status.code(), status.signal()) {
             // isa-debug-exit: QEMU exits with (value << 1) | 1.

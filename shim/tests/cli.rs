@@ -138,6 +138,22 @@ fn tcg_without_qemu_says_what_to_install() {
         .output()
         .unwrap();
     assert_one_line(&out, "apt install qemu-system-x86");
+    // A QEMU that fails at once: its first line of stderr, on one line.
+    let fake = tmp(
+        "fake-qemu.sh",
+        b"#!/bin/sh\necho 'qemu: cannot do that' >&2\nexit 1\n",
+    );
+    std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pbios"))
+        .args(["--accel", "tcg", "--rom", rom.to_str().unwrap()])
+        .arg(&disk)
+        .env("PBIOS_QEMU", &fake)
+        .output()
+        .unwrap();
+    assert_one_line(
+        &out,
+        "QEMU exited before the guest started: qemu: cannot do that",
+    );
 }
 
 #[test]

@@ -131,3 +131,19 @@ impl Machine {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accelerator_names_and_auto() {
+        for a in [Accel::Kvm, Accel::Tcg, Accel::Auto] {
+            assert_eq!(Accel::parse(a.name()), Some(a));
+        }
+        assert_eq!(Accel::parse("hvf"), None);
+        let want = if kvm_usable() { Accel::Kvm } else { Accel::Tcg };
+        assert_eq!(Accel::Auto.resolve(), want);
+        assert_eq!(Accel::Tcg.resolve(), Accel::Tcg);
+    }
+}

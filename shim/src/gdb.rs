@@ -177,6 +177,12 @@ impl GdbClient {
         Ok(c)
     }
 
+    /// Bounds (or, with `None`, unbounds) how long a read may block.
+    pub fn set_read_timeout(&mut self, t: Option<std::time::Duration>) -> Result<(), GdbError> {
+        self.stream.set_read_timeout(t)?;
+        Ok(())
+    }
+
     /// The stream's descriptor, to poll on.
     pub fn raw_fd(&self) -> RawFd {
         self.stream.as_raw_fd()
@@ -467,6 +473,34 @@ mod tests {
         assert!(matches!(c.recv(), Err(GdbError::Malformed(_))));
         drop(b);
         assert!(matches!(c.recv(), Err(GdbError::Closed)));
+    }
+
+    #[test]
+    fn replies_to_posted_packets_are_not_acknowledged() {
+        // QEMU 7.2 keeps acks on and stops a running guest (SIGINT) on any
+        // byte it receives: a late `+` for a posted write's `OK`, sent after
+        // `c`, would do that. Stop replies and requested replies are acked.
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let mut c = GdbClient {
+            stream: a,
+            inbox: Vec::new(),
+            acks: true,
+            pending: 0,
+            trace: false,
+        };
+        c.post(b"G00").unwrap();
+        c.resume().unwrap();
+        b.write_all(b"$OK#9a").unwrap();
+        c.fill().unwrap();
+        assert_eq!(c.take_reply().unwrap(), None);
+        b.write_all(b"$T05#b9").unwrap();
+        c.fill().unwrap();
+        assert_eq!(c.take_reply().unwrap(), Some(b"T05".to_vec()));
+        b.set_read_timeout(Some(std::time::Duration::from_millis(100)))
+            .unwrap();
+        let mut got = [0u8; 64];
+        let n = b.read(&mut got).unwrap();
+        assert_eq!(&got[..n], b"$G00#a7$c#63+", "one ack: for the stop reply");
     }
 
     #[test]

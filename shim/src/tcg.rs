@@ -278,6 +278,28 @@ impl Memory for TcgMemory {
     }
 }
 
+/// How the CPU addresses memory, as far as finding a trap site goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CpuMode {
+    Real,
+    /// EFLAGS.VM: segments work as in real mode (EMM386, DOS boxes).
+    Virtual8086,
+    Protected,
+}
+
+/// What a breakpoint hit is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Hit {
+    /// A BIOS call or the POST's private trap: serve it.
+    Trap,
+    /// Protected-mode code that happens to run at a trap site's address
+    /// (with paging, any virtual address can): step over it untouched.
+    Foreign(u64),
+}
+
+/// EFLAGS.VM.
+const EFLAGS_VM: u32 = 1 << 17;
+
 /// The stopped vCPU as the GDB stub shows it.
 struct TcgVcpu {
     mem: TcgMemory,
@@ -286,12 +308,14 @@ struct TcgVcpu {
     trap_len: u32,
     /// The register block read at this trap.
     block: Vec<u8>,
+    /// A block read to classify the stop, not yet used by `trap_state`.
+    fresh: Option<Vec<u8>>,
+    /// Linear address of the ROM's private-service trap.
+    private_trap: u32,
 }
 
-impl Vcpu for TcgVcpu {
-    type Error = TcgError;
-
-    fn trap_state(&mut self) -> Result<TrapState, TcgError> {
+impl TcgVcpu {
+    fn read_block(&mut self) -> Result<Vec<u8>, TcgError> {
         let b = self.mem.gdb.read_registers()?;
         if b.len() < self.layout.write_len {
             return Err(TcgError::RegisterLayout(format!(
@@ -300,16 +324,50 @@ impl Vcpu for TcgVcpu {
                 b.len()
             )));
         }
+        Ok(b)
+    }
+
+    fn mode(&self, b: &[u8]) -> CpuMode {
+        let pe = self.layout.cr0.is_some_and(|o| get32(b, o) & 1 != 0);
+        if !pe {
+            CpuMode::Real
+        } else if get32(b, self.layout.eflags) & EFLAGS_VM != 0 {
+            CpuMode::Virtual8086
+        } else {
+            CpuMode::Protected
+        }
+    }
+
+    /// Reads the registers at a breakpoint and says what it is. Real and
+    /// virtual-8086 mode hits are BIOS calls; in protected mode only the
+    /// POST's private trap is (the ROM runs nothing else there).
+    fn classify(&mut self) -> Result<Hit, TcgError> {
+        let b = self.read_block()?;
+        let eip = get32(&b, self.layout.rip);
+        let hit = match self.mode(&b) {
+            CpuMode::Protected if eip != self.private_trap => Hit::Foreign(u64::from(eip)),
+            _ => Hit::Trap,
+        };
+        self.fresh = Some(b);
+        Ok(hit)
+    }
+}
+
+impl Vcpu for TcgVcpu {
+    type Error = TcgError;
+
+    fn trap_state(&mut self) -> Result<TrapState, TcgError> {
+        let b = match self.fresh.take() {
+            Some(b) => b,
+            None => self.read_block()?,
+        };
         let l = &self.layout;
         let seg = |i: usize| get32(&b, l.segs[i]) as u16;
         let eip = get32(&b, l.rip);
-        let protected = l.cr0.is_some_and(|o| get32(&b, o) & 1 != 0);
-        // The ROM's only protected-mode trap site is the POST's, with a flat
-        // CS; everything else traps in real mode.
-        let linear = if protected {
-            u64::from(eip)
-        } else {
-            (u64::from(seg(0)) << 4) + u64::from(eip)
+        let linear = match self.mode(&b) {
+            CpuMode::Real | CpuMode::Virtual8086 => (u64::from(seg(0)) << 4) + u64::from(eip),
+            // The POST's flat code segment.
+            CpuMode::Protected => u64::from(eip),
         };
         let regs = Regs {
             eax: get32(&b, l.gprs[0]),
@@ -376,14 +434,32 @@ impl Vcpu for TcgVcpu {
 /// A private directory, removed on drop.
 struct PrivateDir(PathBuf);
 
+/// Bytes free for this user on the file system holding `dir`.
+fn free_bytes(dir: &Path) -> u64 {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_bytes()) else {
+        return 0;
+    };
+    // SAFETY: a zeroed statvfs is a valid out-parameter.
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a NUL-terminated path and `st` a valid statvfs.
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return 0;
+    }
+    st.f_bavail.saturating_mul(st.f_frsize)
+}
+
 impl PrivateDir {
-    fn new() -> std::io::Result<PrivateDir> {
+    /// A new private directory with room for `ram_bytes` of guest RAM.
+    fn new(ram_bytes: u64) -> std::io::Result<PrivateDir> {
         use std::os::unix::fs::DirBuilderExt;
         use std::sync::atomic::{AtomicU32, Ordering};
         static N: AtomicU32 = AtomicU32::new(0);
-        // Guest RAM lives here: prefer memory-backed /dev/shm.
+        // Guest RAM lives here: memory-backed /dev/shm when it has room for
+        // all of it (a full tmpfs would fault when a page is first touched),
+        // else the temporary directory.
         let shm = Path::new("/dev/shm");
-        let base = if shm.is_dir() {
+        let base = if shm.is_dir() && free_bytes(shm) >= ram_bytes {
             shm.to_path_buf()
         } else {
             std::env::temp_dir()
@@ -412,6 +488,12 @@ struct Qemu {
 }
 
 impl Qemu {
+    /// The first line of QEMU's stderr that is not a warning, if any.
+    fn complaint(&self) -> Option<String> {
+        let line = self.stderr_line();
+        (line != NO_MESSAGE && !line.contains("warning:")).then_some(line)
+    }
+
     /// The first line QEMU wrote on stderr.
     fn stderr_line(&self) -> String {
         use std::io::Seek;
@@ -422,9 +504,12 @@ impl Qemu {
         text.lines()
             .find(|l| !l.trim().is_empty())
             .map(str::to_string)
-            .unwrap_or_else(|| "no message".into())
+            .unwrap_or_else(|| NO_MESSAGE.into())
     }
 }
+
+/// What [`Qemu::stderr_line`] says when QEMU said nothing.
+const NO_MESSAGE: &str = "no message";
 
 impl Drop for Qemu {
     fn drop(&mut self) {
@@ -473,6 +558,9 @@ pub struct TcgMachine {
     _dir: PrivateDir,
     /// Guest stops taken (breakpoint hits).
     pub exits: u64,
+    /// Not `Send`: QEMU gets SIGKILL when the *thread* that started it
+    /// ends (PR_SET_PDEATHSIG), so the machine stays on that thread.
+    _thread_bound: std::marker::PhantomData<*const ()>,
 }
 
 impl TcgMachine {
@@ -485,8 +573,8 @@ impl TcgMachine {
         serial_out: SerialOut,
         opts: &TcgOptions,
     ) -> Result<TcgMachine, TcgError> {
-        let dir = PrivateDir::new().map_err(TcgError::TempDir)?;
         let memmap = bios.memmap().clone();
+        let dir = PrivateDir::new(memmap.total).map_err(TcgError::TempDir)?;
         let ram_path = dir.0.join("ram");
         let ram_file = std::fs::OpenOptions::new()
             .read(true)
@@ -549,22 +637,42 @@ impl TcgMachine {
         let serial = accept(&com1_listener, &mut qemu, "COM1")?;
         let gdb_stream = accept(&gdb_listener, &mut qemu, "GDB")?;
         let ram = shared_ram(&memmap, &ram_file)?;
-        // The stub answers only once QEMU's machine exists, with its RAM
-        // file open: from then on nothing on disk is needed, so nothing is
-        // left behind even if pbios is killed.
-        let mut gdb = GdbClient::connect(gdb_stream)?;
-        for p in [&gdb_path, &com1_path, &ram_path, &stderr_path] {
-            let _ = std::fs::remove_file(p);
-        }
-        let _ = std::fs::remove_dir(&dir.0);
-        // Memory packets address physical memory (QEMU 4.1 and later;
-        // in real mode linear and physical are the same anyway).
-        let _ = gdb.request(b"Qqemu.PhyMemMode:1");
-        let layout = RegLayout::from_description(&target_description(&mut gdb)?)?;
-        for site in rom.header.trap_sites() {
-            gdb.insert_breakpoint(u64::from(site))?;
-        }
-        gdb.settle()?;
+        // QEMU builds the machine (and may fail) after it has connected, so
+        // the setup talk is bounded in time, and a failure is QEMU's to
+        // explain if it has exited.
+        let setup = (|| -> Result<(GdbClient, RegLayout), TcgError> {
+            gdb_stream
+                .set_read_timeout(Some(START_TIMEOUT))
+                .map_err(|e| TcgError::Gdb(e.into()))?;
+            let mut gdb = GdbClient::connect(gdb_stream)?;
+            // The stub answers only once QEMU's machine exists, with its RAM
+            // file open: from then on nothing on disk is needed, so nothing
+            // is left behind even if pbios is killed.
+            for p in [&gdb_path, &com1_path, &ram_path, &stderr_path] {
+                let _ = std::fs::remove_file(p);
+            }
+            let _ = std::fs::remove_dir(&dir.0);
+            // Memory packets address physical memory, also when the guest
+            // pages (virtual-8086 mode under a memory manager).
+            gdb.request_ok(b"Qqemu.PhyMemMode:1")?;
+            let layout = RegLayout::from_description(&target_description(&mut gdb)?)?;
+            for site in rom.header.trap_sites() {
+                gdb.insert_breakpoint(u64::from(site))?;
+            }
+            gdb.settle()?;
+            gdb.set_read_timeout(None)?;
+            Ok((gdb, layout))
+        })();
+        let (gdb, layout) = match setup {
+            Ok(v) => v,
+            Err(e) => {
+                std::thread::sleep(Duration::from_millis(50));
+                return Err(match qemu.child.try_wait() {
+                    Ok(Some(_)) => TcgError::EarlyExit(qemu.stderr_line()),
+                    _ => e,
+                });
+            }
+        };
         serial.set_nonblocking(true).map_err(TcgError::Serial)?;
         Ok(TcgMachine {
             vcpu: TcgVcpu {
@@ -576,6 +684,8 @@ impl TcgMachine {
                 layout,
                 trap_len: rom.header.trap_kind.bytes().len() as u32,
                 block: Vec::new(),
+                fresh: None,
+                private_trap: rom.header.private_trap,
             },
             bios,
             serial,
@@ -583,6 +693,7 @@ impl TcgMachine {
             qemu,
             _dir: dir,
             exits: 0,
+            _thread_bound: std::marker::PhantomData,
         })
     }
 
@@ -611,6 +722,10 @@ impl TcgMachine {
             match self.wait_stop()? {
                 Some(StopReply::Signal(5)) => {
                     self.exits += 1;
+                    if let Hit::Foreign(addr) = self.vcpu.classify()? {
+                        self.step_over(addr)?;
+                        continue;
+                    }
                     if let Some(stop) = serve_trap(&mut self.bios, &mut self.vcpu)? {
                         return Ok(match stop {
                             Stop::NoBootDevice(why) => Exit::NoBootDevice(why),
@@ -628,6 +743,26 @@ impl TcgMachine {
                 }
             }
         }
+    }
+
+    /// Runs one instruction at `addr` with its breakpoint lifted.
+    fn step_over(&mut self, addr: u64) -> Result<(), TcgError> {
+        self.vcpu.fresh = None;
+        let gdb = &mut self.vcpu.mem.gdb;
+        gdb.request_ok(format!("z0,{addr:x},1").as_bytes())?;
+        gdb.send(b"s")?;
+        match self.wait_stop()? {
+            Some(StopReply::Signal(5)) => {}
+            Some(other) => {
+                return Err(TcgError::UnexpectedStop {
+                    what: format!("{other:?} while stepping over {addr:#x}"),
+                    at: self.where_now(),
+                })
+            }
+            None => return Err(TcgError::Gdb(GdbError::Closed)),
+        }
+        self.vcpu.mem.gdb.insert_breakpoint(addr)?;
+        Ok(())
     }
 
     /// Waits for a stop reply, forwarding COM1's output meanwhile. `None`
@@ -707,6 +842,12 @@ impl TcgMachine {
             std::thread::sleep(Duration::from_millis(1));
         }
         let status = self.qemu.child.wait().map_err(TcgError::Wait)?;
+        // QEMU's own failures (an error exit, being killed by a signal it
+        // handles) also end in status 0 or 1, which the guest can cause too;
+        // they are the ones with a complaint on stderr.
+        if let Some(complaint) = self.qemu.complaint() {
+            return Err(TcgError::QemuFailed(format!("{status}: {complaint}")));
+        }
         match (status.code(), status.signal()) {
             // isa-debug-exit: QEMU exits with (value << 1) | 1.
             (Some(code), _) if code & 1 == 1 => Ok(Exit::DebugExit((code >> 1) as u8)),

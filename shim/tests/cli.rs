@@ -218,36 +218,62 @@ fn alive(pid: u32) -> bool {
         .unwrap_or(false)
 }
 
-#[test]
-fn qemu_never_outlives_pbios() {
-    // A guest that spins forever; pbios is killed by SIGINT (Ctrl-C) and by
-    // SIGKILL (a crash); QEMU must be gone right after.
+/// Starts pbios on TCG with a guest that spins forever; returns it and
+/// its QEMU's pid.
+fn spinning_on_tcg(disk: &Path, own_group: bool) -> (std::process::Child, u32) {
+    use std::os::unix::process::CommandExt;
+    let rom = rom_path();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pbios"));
+    cmd.args(["--accel", "tcg", "--rom", rom.to_str().unwrap()])
+        .arg(disk)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    if own_group {
+        cmd.process_group(0);
+    }
+    let child = cmd.spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let qemu = loop {
+        if let Some(&q) = children(child.id()).first() {
+            break q;
+        }
+        assert!(std::time::Instant::now() < deadline, "QEMU never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    (child, qemu)
+}
+
+fn spin_disk(name: &str) -> PathBuf {
     let mut spin = vec![0u8; 512];
     spin[..2].copy_from_slice(&[0xEB, 0xFE]); // jmp $
     spin[510] = 0x55;
     spin[511] = 0xAA;
-    let disk = tmp("spin.img", &spin);
-    let rom = rom_path();
+    tmp(name, &spin)
+}
+
+#[test]
+fn qemu_killed_under_pbios_is_an_error() {
+    let disk = spin_disk("spin2.img");
+    let (child, qemu) = spinning_on_tcg(&disk, false);
+    // SAFETY: signals the QEMU this test's pbios started.
+    unsafe { libc::kill(qemu as i32, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "not a guest exit");
+    assert_one_line(&out, "QEMU ended abnormally");
+}
+
+#[test]
+fn qemu_never_outlives_pbios() {
+    // A guest that spins forever; pbios is killed by SIGINT to its process
+    // group (Ctrl-C in a terminal) and by SIGKILL (a crash); QEMU must be
+    // gone right after.
+    let disk = spin_disk("spin.img");
     for signal in [libc::SIGINT, libc::SIGKILL] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_pbios"))
-            .args(["--accel", "tcg", "--rom", rom.to_str().unwrap()])
-            .arg(&disk)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        let qemu = loop {
-            if let Some(&q) = children(child.id()).first() {
-                break q;
-            }
-            assert!(std::time::Instant::now() < deadline, "QEMU never started");
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        };
-        std::thread::sleep(std::time::Duration::from_millis(300));
-        // SAFETY: sends a signal to our own child.
-        unsafe { libc::kill(child.id() as i32, signal) };
+        let (mut child, qemu) = spinning_on_tcg(&disk, true);
+        // SAFETY: signals the process group of our own child.
+        unsafe { libc::kill(-(child.id() as i32), signal) };
         child.wait().unwrap();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         while alive(qemu) {

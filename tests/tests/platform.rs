@@ -172,3 +172,114 @@ fn ram_above_4gib_is_in_the_e820_map() {
         "5 GiB = 3 GiB below the hole + 2 GiB above 4 GiB"
     );
 }
+
+#[test]
+fn bios_call_from_virtual_8086_mode() {
+    // A guest enters protected mode and drops into virtual-8086 mode (what
+    // EMM386 and DOS extenders do) right at the INT 12h stub, with a V86
+    // stack that returns to code at 0000:6000 storing AX. The BIOS must
+    // serve it as a real-mode call: segments work as in real mode there.
+    // Always on TCG: this machine's emulated KVM fails the IRETD into V86
+    // mode itself ("internal error", an instruction-emulation failure),
+    // before any BIOS code runs.
+    const GDT: u32 = 0x6100;
+    const GDTR: u32 = 0x60F0;
+    const TSS: u32 = 0x10000;
+    const AFTER: u32 = 0x6000;
+    let stub = u32::from(pbios_abi_stub(0x12));
+    let assemble = |pm_entry: u32| -> (Vec<u8>, u32) {
+        let mut a = CodeAssembler::new(16).unwrap();
+        (|| -> Result<(), IcedError> {
+            a.cli()?;
+            a.xor(ax, ax)?;
+            a.mov(ds, ax)?;
+            a.mov(ss, ax)?;
+            a.mov(sp, 0x7C00u32)?;
+            // A TSS at 1000:0000 with an all-zero I/O bitmap (ports allowed).
+            a.mov(ax, (TSS >> 4) as u32)?;
+            a.mov(es, ax)?;
+            a.xor(di, di)?;
+            a.mov(cx, 0x2100u32)?;
+            a.xor(al, al)?;
+            a.rep().stosb()?;
+            a.mov(word_ptr(0x66u32).es(), 0x68u32)?; // I/O bitmap offset
+            a.mov(byte_ptr(0x68u32 + 0x2000).es(), 0xFFu32)?; // bitmap end
+            a.xor(ax, ax)?;
+            a.mov(es, ax)?;
+            // GDT: null, 32-bit code, 32-bit data (4 GiB), 32-bit TSS.
+            let gdt: [u8; 32] = [
+                0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0, 0, 0x9A, 0xCF, 0, 0xFF, 0xFF, 0, 0, 0,
+                0x92, 0xCF, 0, 0x68, 0x20, 0, 0, 1, 0x89, 0, 0,
+            ];
+            for (i, b) in gdt.iter().enumerate() {
+                a.mov(byte_ptr(GDT + i as u32), u32::from(*b))?;
+            }
+            a.mov(word_ptr(GDTR), 0x1Fu32)?;
+            a.mov(dword_ptr(GDTR + 2), GDT)?;
+            // Back in V86 after the stub's IRET: mov [500h], ax; out F4h.
+            let code: [u8; 9] = [0xA3, 0x00, 0x05, 0xB0, 0x00, 0xE6, 0xF4, 0xEB, 0xFE];
+            for (i, b) in code.iter().enumerate() {
+                a.mov(byte_ptr(AFTER + i as u32), u32::from(*b))?;
+            }
+            // The V86 stack at 0000:7000: IP, CS, FLAGS for the stub's IRET.
+            a.mov(word_ptr(0x7000u32), AFTER)?;
+            a.mov(word_ptr(0x7002u32), 0u32)?;
+            a.mov(word_ptr(0x7004u32), 0x3002u32)?;
+            a.lgdt(word_ptr(GDTR))?;
+            a.mov(eax, cr0)?;
+            a.or(eax, 1)?;
+            a.mov(cr0, eax)?;
+            a.jmp_far(0x08, pm_entry)
+        })()
+        .unwrap();
+        let mut b = CodeAssembler::new(32).unwrap();
+        (|| -> Result<(), IcedError> {
+            b.mov(ax, 0x10u32)?;
+            b.mov(ds, ax)?;
+            b.mov(ss, ax)?;
+            b.mov(es, ax)?;
+            b.mov(esp, 0x7B00u32)?;
+            b.mov(ax, 0x18u32)?;
+            b.ltr(ax)?;
+            // IRETD to V86: GS, FS, DS, ES, SS, ESP, EFLAGS (VM, IOPL 3), CS, EIP.
+            for v in [
+                0u32,
+                0,
+                0,
+                0,
+                0,
+                0x7000,
+                (1 << 17) | (3 << 12) | 2,
+                0xF000,
+                stub,
+            ] {
+                b.push(v)?;
+            }
+            b.mov(eax, 0x1234u32)?;
+            b.iretd()
+        })()
+        .unwrap();
+        let mut code = a.assemble(0x7C00).unwrap();
+        let entry = 0x7C00 + code.len() as u32;
+        code.extend(b.assemble(u64::from(entry)).unwrap());
+        (code, entry)
+    };
+    let (_, entry) = assemble(0x7C00);
+    let (code, entry2) = assemble(entry);
+    assert_eq!(entry, entry2);
+    let run = boot_with(
+        &boot_sector(&code),
+        Opts {
+            accel: pbios::Accel::Tcg,
+            ..Opts::default()
+        },
+    );
+    assert_eq!(run.exit, pbios::Exit::DebugExit(0), "{}", run.trace);
+    assert_eq!(run.word(0), 639, "INT 12h answered in V86 mode");
+}
+
+/// Offset in F000h of `vector`'s stub.
+fn pbios_abi_stub(vector: u8) -> u16 {
+    let h = pbios_tests::harness::rom().header;
+    (h.stub_address(vector) - 0xF0000) as u16
+}

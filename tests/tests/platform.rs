@@ -196,7 +196,7 @@ fn bios_call_from_virtual_8086_mode() {
             a.mov(ss, ax)?;
             a.mov(sp, 0x7C00u32)?;
             // A TSS at 1000:0000 with an all-zero I/O bitmap (ports allowed).
-            a.mov(ax, (TSS >> 4) as u32)?;
+            a.mov(ax, TSS >> 4)?;
             a.mov(es, ax)?;
             a.xor(di, di)?;
             a.mov(cx, 0x2100u32)?;

@@ -5,6 +5,25 @@ use crate::io::TRAP;
 use abi::{header, rom, TrapKind};
 use core::arch::global_asm;
 
+// The trap instruction this ROM is built with (abi::TrapKind), as a macro
+// for the stubs and the private-service trap below.
+global_asm!(
+    ".macro pbios_trap",
+    ".if {kind} == {out}",
+    ".byte 0xE6, {port}", // out imm8, al
+    ".elseif {kind} == {vmcall}",
+    ".byte 0x0F, 0x01, 0xC1", // vmcall
+    ".else",
+    ".byte 0x0F, 0x01, 0xD9", // vmmcall
+    ".endif",
+    ".endm",
+    kind = const TRAP as u8,
+    out = const TrapKind::Out as u8,
+    vmcall = const TrapKind::Vmcall as u8,
+    port = const abi::TRAP_PORT,
+    options(att_syntax)
+);
+
 // ROM header (abi::header).
 global_asm!(
     ".section .rom.header, \"a\"",
@@ -39,20 +58,12 @@ global_asm!(
     ".globl stub_table",
     "stub_table:",
     ".rept 256",
-    ".if {kind} == {out}",
-    ".byte 0xE6, {port}", // out imm8, al
-    ".byte 0xCF, 0x90",   // iret; nop
-    ".elseif {kind} == {vmcall}",
-    ".byte 0x0F, 0x01, 0xC1, 0xCF", // vmcall; iret
-    ".else",
-    ".byte 0x0F, 0x01, 0xD9, 0xCF", // vmmcall; iret
-    ".endif",
+    "pbios_trap",
+    ".byte 0xCF", // iret
+    ".balign {stride}, 0x90",
     ".endr",
     ".code32",
-    kind = const TRAP as u8,
-    out = const TrapKind::Out as u8,
-    vmcall = const TrapKind::Vmcall as u8,
-    port = const abi::TRAP_PORT,
+    stride = const abi::STUB_STRIDE,
     options(att_syntax)
 );
 
@@ -113,18 +124,8 @@ global_asm!(
     ".code32",
     ".globl private_trap",
     "private_trap:",
-    ".if {kind} == {out}",
-    ".byte 0xE6, {port}", // out imm8, al
-    ".elseif {kind} == {vmcall}",
-    ".byte 0x0F, 0x01, 0xC1", // vmcall
-    ".else",
-    ".byte 0x0F, 0x01, 0xD9", // vmmcall
-    ".endif",
+    "pbios_trap",
     "ret",
-    kind = const TRAP as u8,
-    out = const TrapKind::Out as u8,
-    vmcall = const TrapKind::Vmcall as u8,
-    port = const abi::TRAP_PORT,
     ticks = const abi::bda::BASE + abi::bda::TIMER_COUNTER as u32,
     rollover = const abi::bda::BASE + abi::bda::TIMER_ROLLOVER as u32,
     ticks_per_day = const abi::bda::TICKS_PER_DAY,

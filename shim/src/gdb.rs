@@ -361,25 +361,6 @@ impl GdbClient {
         Ok(())
     }
 
-    /// Reads guest memory at `addr` (`m`).
-    pub fn read_memory(&mut self, addr: u64, len: usize) -> Result<Vec<u8>, GdbError> {
-        const CHUNK: usize = (MAX_PAYLOAD - 32) / 2;
-        let mut out = Vec::with_capacity(len);
-        while out.len() < len {
-            let n = (len - out.len()).min(CHUNK);
-            let at = addr + out.len() as u64;
-            let reply = self.request(format!("m{at:x},{n:x}").as_bytes())?;
-            if reply.first() == Some(&b'E') || reply.len() != 2 * n {
-                return Err(GdbError::Refused {
-                    request: format!("m{at:x},{n:x}"),
-                    reply: String::from_utf8_lossy(&reply).into_owned(),
-                });
-            }
-            out.extend(from_hex(&reply)?);
-        }
-        Ok(out)
-    }
-
     /// Inserts a software breakpoint at `addr` (`Z0`, posted).
     pub fn insert_breakpoint(&mut self, addr: u64) -> Result<(), GdbError> {
         self.post(format!("Z0,{addr:x},1").as_bytes())
@@ -417,6 +398,19 @@ impl GdbClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A client on one end of a socket pair; the test plays the stub.
+    fn client(acks: bool) -> (GdbClient, UnixStream) {
+        let (a, b) = UnixStream::pair().unwrap();
+        let c = GdbClient {
+            stream: a,
+            inbox: Vec::new(),
+            acks,
+            pending: 0,
+            trace: false,
+        };
+        (c, b)
+    }
 
     #[test]
     fn frames_with_checksum() {
@@ -457,14 +451,7 @@ mod tests {
 
     #[test]
     fn packets_survive_split_reads_and_acks() {
-        let (a, mut b) = UnixStream::pair().unwrap();
-        let mut c = GdbClient {
-            stream: a,
-            inbox: Vec::new(),
-            acks: false,
-            pending: 0,
-            trace: false,
-        };
+        let (mut c, mut b) = client(false);
         b.write_all(b"+$O").unwrap();
         b.write_all(b"K#9a$T05#b9").unwrap();
         assert_eq!(c.recv().unwrap(), b"OK");
@@ -480,14 +467,7 @@ mod tests {
         // QEMU 7.2 keeps acks on and stops a running guest (SIGINT) on any
         // byte it receives: a late `+` for a posted write's `OK`, sent after
         // `c`, would do that. Stop replies and requested replies are acked.
-        let (a, mut b) = UnixStream::pair().unwrap();
-        let mut c = GdbClient {
-            stream: a,
-            inbox: Vec::new(),
-            acks: true,
-            pending: 0,
-            trace: false,
-        };
+        let (mut c, mut b) = client(true);
         c.post(b"G00").unwrap();
         c.resume().unwrap();
         b.write_all(b"$OK#9a").unwrap();
@@ -505,14 +485,7 @@ mod tests {
 
     #[test]
     fn posted_writes_are_checked_in_order() {
-        let (a, mut b) = UnixStream::pair().unwrap();
-        let mut c = GdbClient {
-            stream: a,
-            inbox: Vec::new(),
-            acks: false,
-            pending: 0,
-            trace: false,
-        };
+        let (mut c, mut b) = client(false);
         c.post(b"G00").unwrap();
         c.post(b"M0,1:00").unwrap();
         b.write_all(b"$OK#9a$OK#9a$T05#b9").unwrap();

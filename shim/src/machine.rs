@@ -122,14 +122,6 @@ impl Machine {
             Machine::Tcg(_) => Accel::Tcg,
         }
     }
-
-    /// Guest exits (KVM) or stops (TCG) taken so far.
-    pub fn exits(&self) -> u64 {
-        match self {
-            Machine::Kvm(m) => m.exits,
-            Machine::Tcg(m) => m.exits,
-        }
-    }
 }
 
 #[cfg(test)]

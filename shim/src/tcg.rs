@@ -256,17 +256,17 @@ impl Memory for TcgMemory {
             addr,
             len: data.len(),
         };
-        if !self.ram.is_ram(addr, data.len()) || self.error.is_some() {
+        if self.error.is_some() {
             return Err(fail);
         }
+        // Into the shared mapping (bounds-checked to guest RAM), so that
+        // reads see it at once; and through the stub (posted: applied before
+        // the guest resumes), so that QEMU drops translated code it replaces.
+        // The vCPU is stopped, so both land before the guest can look.
+        self.ram.write(addr, data)?;
         if data.is_empty() {
             return Ok(());
         }
-        // Into the shared mapping, so that reads see it at once; and through
-        // the stub (posted: applied before the guest resumes), so that QEMU
-        // drops translated code it replaces. The vCPU is stopped, so both
-        // land before the guest can look.
-        self.ram.write(addr, data)?;
         self.gdb.write_memory(addr, data).map_err(|e| {
             self.error = Some(e);
             fail

@@ -127,16 +127,22 @@ fn boots_and_exits_with_the_guest_status() {
     assert!(err.contains("INT 19h int19_boot"), "trace: {err}");
 }
 
+/// Runs pbios on TCG with `qemu` as the QEMU binary.
+fn on_tcg_with(qemu: &Path, rom: &Path, disk: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pbios"))
+        .args(["--accel", "tcg", "--rom"])
+        .arg(rom)
+        .arg(disk)
+        .env("PBIOS_QEMU", qemu)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn tcg_without_qemu_says_what_to_install() {
     let rom = rom_path();
     let disk = tmp("boot5.img", &bootable());
-    let out = Command::new(env!("CARGO_BIN_EXE_pbios"))
-        .args(["--accel", "tcg", "--rom", rom.to_str().unwrap()])
-        .arg(&disk)
-        .env("PBIOS_QEMU", "/nonexistent/qemu-system-x86_64")
-        .output()
-        .unwrap();
+    let out = on_tcg_with(Path::new("/nonexistent/qemu-system-x86_64"), &rom, &disk);
     assert_one_line(&out, "apt install qemu-system-x86");
     // A QEMU that fails at once: its first line of stderr, on one line.
     let fake = tmp(
@@ -144,12 +150,7 @@ fn tcg_without_qemu_says_what_to_install() {
         b"#!/bin/sh\necho 'qemu: cannot do that' >&2\nexit 1\n",
     );
     std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_pbios"))
-        .args(["--accel", "tcg", "--rom", rom.to_str().unwrap()])
-        .arg(&disk)
-        .env("PBIOS_QEMU", &fake)
-        .output()
-        .unwrap();
+    let out = on_tcg_with(&fake, &rom, &disk);
     assert_one_line(
         &out,
         "QEMU exited before the guest started: qemu: cannot do that",

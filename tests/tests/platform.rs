@@ -186,7 +186,7 @@ fn bios_call_from_virtual_8086_mode() {
     const GDTR: u32 = 0x60F0;
     const TSS: u32 = 0x10000;
     const AFTER: u32 = 0x6000;
-    let stub = u32::from(pbios_abi_stub(0x12));
+    let stub = u32::from(abi::stub_offset(0x12));
     let assemble = |pm_entry: u32| -> (Vec<u8>, u32) {
         let mut a = CodeAssembler::new(16).unwrap();
         (|| -> Result<(), IcedError> {
@@ -276,10 +276,4 @@ fn bios_call_from_virtual_8086_mode() {
     );
     assert_eq!(run.exit, pbios::Exit::DebugExit(0), "{}", run.trace);
     assert_eq!(run.word(0), 639, "INT 12h answered in V86 mode");
-}
-
-/// Offset in F000h of `vector`'s stub.
-fn pbios_abi_stub(vector: u8) -> u16 {
-    let h = pbios_tests::harness::rom().header;
-    (h.stub_address(vector) - 0xF0000) as u16
 }

@@ -329,7 +329,7 @@ fn run_tests(args: &[String]) -> Result<()> {
 
 /// The TCG backend needs QEMU; say how to get it.
 fn check_qemu() -> Result<()> {
-    let qemu = std::env::var("PBIOS_QEMU").unwrap_or_else(|_| "qemu-system-x86_64".into());
+    let qemu = std::env::var("PBIOS_QEMU").unwrap_or_else(|_| pbios::tcg::DEFAULT_QEMU.into());
     match Command::new(&qemu).arg("--version").output() {
         Ok(o) if o.status.success() => Ok(()),
         _ => Err(format!(

@@ -181,7 +181,7 @@ fn main() {
         command_line("uname", &["-n"]),
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         command_line("uname", &["-r"]),
-        command_line("qemu-system-x86_64", &["--version"]),
+        command_line(pbios::tcg::DEFAULT_QEMU, &["--version"]),
     );
     let _ = writeln!(
         md,

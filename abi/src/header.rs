@@ -133,6 +133,12 @@ impl RomHeader {
     /// The interrupt vector whose stub contains the linear address `rip`,
     /// whether `rip` points at the trap instruction or just past it.
     pub fn vector_at(&self, linear_rip: u64) -> Option<u8> {
+        for (v, off) in crate::COMPAT_STUBS {
+            let at = u64::from(crate::ROM_BASE) + u64::from(off);
+            if (at..at + u64::from(self.stub_stride)).contains(&linear_rip) {
+                return Some(v);
+            }
+        }
         let rel = linear_rip.checked_sub(u64::from(self.stub_table))?;
         let n = rel / u64::from(self.stub_stride);
         if n < u64::from(self.stub_count) {
@@ -142,17 +148,27 @@ impl RomHeader {
         }
     }
 
-    /// Linear addresses of every trap instruction in the ROM: the stubs, then
-    /// the private-service trap.
+    /// Linear addresses of every trap instruction in the ROM: the stub
+    /// table, the stubs at compatibility entry points, then the
+    /// private-service trap.
     pub fn trap_sites(&self) -> impl Iterator<Item = u32> + '_ {
         (0..self.stub_count)
             .map(|v| self.stub_table + u32::from(v) * u32::from(self.stub_stride))
+            .chain(
+                crate::COMPAT_STUBS
+                    .iter()
+                    .map(|(_, off)| crate::ROM_BASE + u32::from(*off)),
+            )
             .chain(core::iter::once(self.private_trap))
     }
 
-    /// Linear address of the trap instruction of `vector`'s stub.
+    /// Linear address of the trap instruction that serves `vector` (its
+    /// compatibility entry point, if it has one).
     pub fn stub_address(&self, vector: u8) -> u32 {
-        self.stub_table + u32::from(vector) * u32::from(self.stub_stride)
+        match crate::compat_stub(vector) {
+            Some(off) => crate::ROM_BASE + u32::from(off),
+            None => self.stub_table + u32::from(vector) * u32::from(self.stub_stride),
+        }
     }
 }
 
@@ -188,7 +204,11 @@ mod tests {
         assert_eq!(h.vector_at(0xF0400 + 0x13 * 4 + 2), Some(0x13)); // past the OUT
         assert_eq!(h.vector_at(0xF0400 + 0x400), None);
         assert_eq!(h.vector_at(0xF03FF), None);
-        assert_eq!(h.trap_sites().count(), 257);
+        assert_eq!(h.vector_at(0xFE3FE), Some(0x13), "INT 13h at F000:E3FE");
+        assert_eq!(h.vector_at(0xFE3FE + 2), Some(0x13));
+        assert_eq!(h.stub_address(0x13), 0xFE3FE);
+        assert_eq!(h.stub_address(0x19), 0xF0400 + 0x19 * 4);
+        assert_eq!(h.trap_sites().count(), 257 + crate::COMPAT_STUBS.len());
         assert_eq!(h.trap_sites().nth(0x13), Some(0xF0400 + 0x13 * 4));
         assert_eq!(h.trap_sites().last(), Some(0xF0090));
     }

@@ -19,6 +19,8 @@ pub enum RomVector {
     MasterIrq,
     /// IRQ 8–15 (INT 70h–77h): acknowledge both PICs.
     SlaveIrq,
+    /// INT 02h, NMI: a bare IRET at F000:E2C3.
+    Nmi,
     /// A bare IRET: a hook for the user (INT 1Ch timer tick, INT 4Ah alarm).
     Iret,
     /// INT 1Eh: far pointer to the diskette parameter table.
@@ -35,6 +37,7 @@ pub const PIC2_BASE: u8 = 0x70;
 /// What POST puts in `vector`.
 pub const fn rom_vector(vector: u8) -> RomVector {
     match vector {
+        0x02 => RomVector::Nmi,
         0x08 => RomVector::TimerIrq,
         0x09..=0x0F => RomVector::MasterIrq,
         0x70..=0x77 => RomVector::SlaveIrq,

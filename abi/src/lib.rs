@@ -22,7 +22,7 @@ extern crate std;
 
 /// Version of this contract. The shim refuses a ROM whose header carries a
 /// different one.
-pub const ABI_VERSION: u16 = 2;
+pub const ABI_VERSION: u16 = 3;
 
 /// Size of the ROM image: one 64 KiB real-mode segment.
 pub const ROM_SIZE: usize = 0x1_0000;
@@ -47,8 +47,37 @@ pub mod rom {
     pub const POST32: u16 = 0x0800;
     /// POST entry point (IBM PC/AT: F000:E05B).
     pub const POST_ENTRY: u16 = 0xE05B;
+    /// NMI handler, INT 02h (F000:E2C3): a bare IRET.
+    pub const NMI: u16 = 0xE2C3;
+    /// INT 13h disk services (F000:E3FE): the vector's trap stub.
+    pub const INT13: u16 = 0xE3FE;
+    /// INT 19h bootstrap (F000:E6F2): a near jump to the vector's trap stub
+    /// (only three bytes fit before the configuration table).
+    pub const INT19: u16 = 0xE6F2;
+    /// System configuration table, returned by INT 15h AH=C0h (F000:E6F5).
+    pub const CONFIG_TABLE: u16 = 0xE6F5;
+    /// INT 14h serial services (F000:E739): trap stub.
+    pub const INT14: u16 = 0xE739;
+    /// INT 16h keyboard services (F000:E82E): trap stub.
+    pub const INT16: u16 = 0xE82E;
+    /// INT 09h, IRQ 1 (F000:E987): acknowledges the master PIC.
+    pub const INT09: u16 = 0xE987;
     /// Diskette parameter table, pointed at by INT 1Eh (IBM PC/AT: F000:EFC7).
     pub const DISKETTE_PARAMS: u16 = 0xEFC7;
+    /// INT 17h printer services (F000:EFD2): trap stub.
+    pub const INT17: u16 = 0xEFD2;
+    /// INT 10h video services (F000:F065): trap stub.
+    pub const INT10: u16 = 0xF065;
+    /// INT 12h memory size (F000:F841): trap stub.
+    pub const INT12: u16 = 0xF841;
+    /// INT 11h equipment list (F000:F84D): trap stub.
+    pub const INT11: u16 = 0xF84D;
+    /// INT 15h system services (F000:F859): trap stub.
+    pub const INT15: u16 = 0xF859;
+    /// INT 1Ah time services (F000:FE6E): trap stub.
+    pub const INT1A: u16 = 0xFE6E;
+    /// INT 08h, IRQ 0 timer tick (F000:FEA5).
+    pub const INT08: u16 = 0xFEA5;
     /// A bare IRET (IBM PC/AT: F000:FF53), for vectors with nothing to do.
     pub const DUMMY_IRET: u16 = 0xFF53;
     /// Power-on reset vector (F000:FFF0 = FFFFFFF0h at reset).
@@ -63,6 +92,11 @@ pub mod rom {
 
 /// The machine model byte stored at F000:FFFE (FCh, IBM PC/AT).
 pub const MODEL_BYTE: u8 = 0xFC;
+/// Feature byte 1 of the configuration table at F000:E6F5 (RBIL INT 15h
+/// AH=C0h): a second 8259 (bit 6), a real-time clock (bit 5), an EBDA (bit 2).
+/// Bit 4 (INT 09h calls INT 15h AH=4Fh) stays clear: the ROM has no
+/// keyboard IRQ handler, keys come from the host.
+pub const CONFIG_FEATURE1: u8 = 0x64;
 /// The BIOS date stored at F000:FFF5.
 pub const BIOS_DATE: &[u8; 8] = b"11/21/26";
 
@@ -150,9 +184,55 @@ pub mod lapic {
 /// Opcode of a near RET (ends the private-service trap routine).
 pub const RET_OPCODE: u8 = 0xC3;
 
-/// Offset (in the F000h segment) of the stub for `vector`.
-pub const fn stub_offset(vector: u8) -> u16 {
+/// Vectors whose trap stub sits at their IBM PC/AT compatibility entry
+/// point instead of in the stub table (SeaBIOS's `romlayout.S` keeps the same
+/// addresses), so a caller that far-calls F000:E3FE directly reaches INT 13h.
+pub const COMPAT_STUBS: [(u8, u16); 9] = [
+    (0x10, rom::INT10),
+    (0x11, rom::INT11),
+    (0x12, rom::INT12),
+    (0x13, rom::INT13),
+    (0x14, rom::INT14),
+    (0x15, rom::INT15),
+    (0x16, rom::INT16),
+    (0x17, rom::INT17),
+    (0x1A, rom::INT1A),
+];
+
+/// The compatibility entry point holding `vector`'s stub, if any.
+pub const fn compat_stub(vector: u8) -> Option<u16> {
+    let mut i = 0;
+    while i < COMPAT_STUBS.len() {
+        if COMPAT_STUBS[i].0 == vector {
+            return Some(COMPAT_STUBS[i].1);
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Offset (in the F000h segment) of `vector`'s slot in the stub table.
+pub const fn table_stub_offset(vector: u8) -> u16 {
     rom::STUB_TABLE + vector as u16 * STUB_STRIDE
+}
+
+/// Offset (in the F000h segment) of the trap stub that serves `vector`: its
+/// compatibility entry point where it has one, else its stub-table slot.
+pub const fn stub_offset(vector: u8) -> u16 {
+    match compat_stub(vector) {
+        Some(off) => off,
+        None => table_stub_offset(vector),
+    }
+}
+
+/// Offset (in the F000h segment) the interrupt vector table points at for a
+/// host-served `vector`: its stub, or for INT 19h the jump at F000:E6F2.
+pub const fn entry_offset(vector: u8) -> u16 {
+    if vector == 0x19 {
+        rom::INT19
+    } else {
+        stub_offset(vector)
+    }
 }
 
 /// QEMU's isa-debug-exit port: a byte `v` written here ends the run with

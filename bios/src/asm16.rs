@@ -17,6 +17,16 @@ global_asm!(
     ".byte 0x0F, 0x01, 0xD9", // vmmcall
     ".endif",
     ".endm",
+    // A trap stub at a fixed compatibility entry point (abi::COMPAT_STUBS).
+    ".macro compat_stub sect, sym",
+    ".section \\sect, \"ax\"",
+    ".code16",
+    ".globl \\sym",
+    "\\sym:",
+    "pbios_trap",
+    ".byte 0xCF", // iret
+    ".code32",
+    ".endm",
     kind = const TRAP as u8,
     out = const TrapKind::Out as u8,
     vmcall = const TrapKind::Vmcall as u8,
@@ -82,8 +92,53 @@ global_asm!(
     "hlt",
     "cli",
     "retw",
-    // INT 08h, IRQ 0: count the tick at 40:6C, wrap at midnight (counting
-    // rollovers at 40:70), call the user hook INT 1Ch, acknowledge the PIC.
+    // IRQ 8-15 with no handler: acknowledge the slave, then the master PIC.
+    ".globl irq_slave",
+    "irq_slave:",
+    "pushw %ax",
+    "movb $0x20, %al",
+    "outb %al, $0xA0",
+    "outb %al, $0x20",
+    "popw %ax",
+    "iretw",
+    // The private-service trap, called by the 32-bit POST (`io::trap`): one
+    // fixed trap site, listed in the header, so that every backend can see it.
+    ".code32",
+    ".globl private_trap",
+    "private_trap:",
+    "pbios_trap",
+    "ret",
+    options(att_syntax)
+);
+
+// The IBM PC/AT compatibility entry points (abi::rom), each in a section the
+// linker script places at its fixed address.
+global_asm!(
+    "compat_stub .rom.int10, entry_10",
+    "compat_stub .rom.int11, entry_11",
+    "compat_stub .rom.int12, entry_12",
+    "compat_stub .rom.int13, entry_13",
+    "compat_stub .rom.int14, entry_14",
+    "compat_stub .rom.int15, entry_15",
+    "compat_stub .rom.int16, entry_16",
+    "compat_stub .rom.int17, entry_17",
+    "compat_stub .rom.int1a, entry_1a",
+    // INT 19h (F000:E6F2): three bytes before the configuration table, room
+    // for a near jump to the vector's stub in the stub table.
+    ".section .rom.int19, \"ax\"",
+    ".code16",
+    ".globl entry_19",
+    "entry_19:",
+    "jmp stub_table + 0x19 * {stride}",
+    // NMI (F000:E2C3): nothing to do.
+    ".section .rom.nmi, \"ax\"",
+    ".globl entry_02",
+    "entry_02:",
+    "iretw",
+    // INT 08h, IRQ 0 (F000:FEA5): count the tick at 40:6C, wrap at midnight
+    // (counting rollovers at 40:70), call the user hook INT 1Ch, acknowledge
+    // the PIC.
+    ".section .rom.int08, \"ax\"",
     ".globl irq0_timer",
     "irq0_timer:",
     "pushw %ax",
@@ -102,7 +157,9 @@ global_asm!(
     "popw %ds",
     "popw %ax",
     "iretw",
-    // IRQ 1-7 with no handler: acknowledge the master PIC.
+    // INT 09h and the other IRQs 1-7 with no handler (F000:E987):
+    // acknowledge the master PIC.
+    ".section .rom.int09, \"ax\"",
     ".globl irq_master",
     "irq_master:",
     "pushw %ax",
@@ -110,22 +167,21 @@ global_asm!(
     "outb %al, $0x20",
     "popw %ax",
     "iretw",
-    // IRQ 8-15 with no handler: acknowledge the slave, then the master PIC.
-    ".globl irq_slave",
-    "irq_slave:",
-    "pushw %ax",
-    "movb $0x20, %al",
-    "outb %al, $0xA0",
-    "outb %al, $0x20",
-    "popw %ax",
-    "iretw",
-    // The private-service trap, called by the 32-bit POST (`io::trap`): one
-    // fixed trap site, listed in the header, so that every backend can see it.
+    // System configuration table (F000:E6F5), INT 15h AH=C0h.
+    ".section .rom.config, \"a\"",
+    ".globl config_table",
+    "config_table:",
+    ".word 8",           // bytes that follow
+    ".byte {model}",     // model
+    ".byte 0",           // submodel
+    ".byte 1",           // BIOS revision
+    ".byte {feature1}",  // feature byte 1
+    ".byte 0x40",        // feature byte 2: INT 16h AH=09h supported
+    ".byte 0, 0, 0",     // feature bytes 3-5
     ".code32",
-    ".globl private_trap",
-    "private_trap:",
-    "pbios_trap",
-    "ret",
+    stride = const abi::STUB_STRIDE,
+    model = const abi::MODEL_BYTE,
+    feature1 = const abi::CONFIG_FEATURE1,
     ticks = const abi::bda::BASE + abi::bda::TIMER_COUNTER as u32,
     rollover = const abi::bda::BASE + abi::bda::TIMER_ROLLOVER as u32,
     ticks_per_day = const abi::bda::TICKS_PER_DAY,

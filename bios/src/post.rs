@@ -67,7 +67,8 @@ fn init_ivt() {
     while v < 256 {
         let vector = v as u8;
         let entry = match rom_vector(vector) {
-            RomVector::Stub => far_rom(abi::stub_offset(vector)),
+            RomVector::Stub => far_rom(abi::entry_offset(vector)),
+            RomVector::Nmi => far_rom(abi::rom::NMI),
             RomVector::TimerIrq => far_rom(timer),
             RomVector::MasterIrq => far_rom(master),
             RomVector::SlaveIrq => far_rom(slave),

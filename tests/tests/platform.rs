@@ -12,7 +12,7 @@ fn ivt_agrees_with_the_vector_table() {
     for v in 0..=255u8 {
         let entry = run.u32(u64::from(v) * 4);
         let linear = (entry >> 16) * 16 + (entry & 0xFFFF);
-        let at_stub = linear == h.stub_address(v);
+        let at_stub = linear == abi::ROM_BASE + u32::from(abi::entry_offset(v));
         match vector(v) {
             Vector::Service(_) | Vector::Unsupported => {
                 assert!(
@@ -23,6 +23,26 @@ fn ivt_agrees_with_the_vector_table() {
             Vector::Guest(what) => assert!(!at_stub, "INT {v:02X}h ({what}) points at a stub"),
         }
     }
+    // The IBM PC/AT compatibility entry points (SeaBIOS's addresses).
+    for (v, off) in [
+        (0x02, 0xE2C3),
+        (0x08, 0xFEA5),
+        (0x09, 0xE987),
+        (0x10, 0xF065),
+        (0x11, 0xF84D),
+        (0x12, 0xF841),
+        (0x13, 0xE3FE),
+        (0x14, 0xE739),
+        (0x15, 0xF859),
+        (0x16, 0xE82E),
+        (0x17, 0xEFD2),
+        (0x19, 0xE6F2),
+        (0x1A, 0xFE6E),
+    ] {
+        assert_eq!(run.u32(v * 4), 0xF000_0000 | off, "INT {v:02X}h");
+    }
+    let h = h.stub_address(0x13);
+    assert_eq!(h, 0xFE3FE, "INT 13h traps at its compatibility entry");
     // Hardware and data vectors.
     assert_eq!(run.u32(0x1E * 4), 0xF000_EFC7, "diskette parameter table");
     assert_eq!(run.u32(0x1C * 4), 0xF000_FF53, "INT 1Ch: dummy IRET");

@@ -233,6 +233,20 @@ fn check_rom(elf: &[u8], image: &[u8], trap: abi::TrapKind) -> Result<()> {
         ("stub_table", abi::rom::STUB_TABLE),
         ("dummy_iret", abi::rom::DUMMY_IRET),
         ("diskette_params", abi::rom::DISKETTE_PARAMS),
+        ("entry_02", abi::rom::NMI),
+        ("entry_19", abi::rom::INT19),
+        ("config_table", abi::rom::CONFIG_TABLE),
+        ("irq_master", abi::rom::INT09),
+        ("irq0_timer", abi::rom::INT08),
+        ("entry_10", abi::rom::INT10),
+        ("entry_11", abi::rom::INT11),
+        ("entry_12", abi::rom::INT12),
+        ("entry_13", abi::rom::INT13),
+        ("entry_14", abi::rom::INT14),
+        ("entry_15", abi::rom::INT15),
+        ("entry_16", abi::rom::INT16),
+        ("entry_17", abi::rom::INT17),
+        ("entry_1a", abi::rom::INT1A),
     ] {
         let addr = file
             .symbols()
@@ -244,15 +258,17 @@ fn check_rom(elf: &[u8], image: &[u8], trap: abi::TrapKind) -> Result<()> {
             addr == u64::from(abi::ROM_BASE) + u64::from(off),
         )?;
     }
-    for v in 0..=255u8 {
-        let stub = usize::from(abi::stub_offset(v));
+    let table = (0..=255u8).map(abi::table_stub_offset);
+    let compat = abi::COMPAT_STUBS.iter().map(|(_, off)| *off);
+    for stub in table.chain(compat) {
+        let stub = usize::from(stub);
         let bytes = trap.bytes();
         want(
-            &format!("stub {v:02X}h"),
+            &format!("stub at F000:{stub:04X}"),
             &image[stub..stub + bytes.len()] == bytes,
         )?;
         want(
-            &format!("stub {v:02X}h IRET"),
+            &format!("stub at F000:{stub:04X}: IRET"),
             image[stub + bytes.len()] == abi::IRET_OPCODE,
         )?;
     }
@@ -261,6 +277,22 @@ fn check_rom(elf: &[u8], image: &[u8], trap: abi::TrapKind) -> Result<()> {
         "private trap: the trap, then RET",
         image.get(private..private + trap.bytes().len()) == Some(trap.bytes())
             && image.get(private + trap.bytes().len()) == Some(&abi::RET_OPCODE),
+    )?;
+    let jump = usize::from(abi::rom::INT19);
+    let target = usize::from(abi::table_stub_offset(0x19));
+    want(
+        "INT 19h entry: a near jump to its stub",
+        image[jump] == 0xE9
+            && (jump + 3).wrapping_add(usize::from(u16::from_le_bytes([
+                image[jump + 1],
+                image[jump + 2],
+            ]))) as u16
+                == target as u16,
+    )?;
+    let cfg = usize::from(abi::rom::CONFIG_TABLE);
+    want(
+        "configuration table: size 8, model byte",
+        image[cfg..cfg + 3] == [8, 0, abi::MODEL_BYTE],
     )?;
     want(
         "IRET at F000:FF53",

@@ -175,6 +175,7 @@ pub fn vector(v: u8) -> Vector {
     }
     match rom_vector(v) {
         RomVector::Stub => Vector::Unsupported,
+        RomVector::Nmi => Vector::Guest("NMI: IRET at F000:E2C3"),
         RomVector::TimerIrq => Vector::Guest("timer tick: BDA count, INT 1Ch, EOI"),
         RomVector::MasterIrq => Vector::Guest("IRQ 1-7: EOI to the master PIC"),
         RomVector::SlaveIrq => Vector::Guest("IRQ 8-15: EOI to both PICs"),

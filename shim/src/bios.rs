@@ -2,25 +2,39 @@
 //! service, write the results where the guest expects them.
 
 use crate::clock::Clock;
-use crate::disk::Disk;
+use crate::boot::BootDevice;
+use crate::disk::Drives;
+use crate::serial::ComPort;
 use crate::keyboard::KeySource;
 use crate::mem::{real_addr, Memory};
 use crate::memmap::{MemoryMap, EBDA_BASE, EBDA_KIB};
 use crate::regs::Regs;
-use crate::services::{vector, Ctx, Select, Status, Stop, Vector};
+use crate::services::{vector, BiosState, Ctx, Select, Status, Stop, Vector};
 use abi::config::HostConfig;
 use abi::header::RomHeader;
 use std::collections::HashSet;
 use std::io::Write;
 use std::time::Instant;
 
-/// Equipment word: FPU (bit 1), 80x25 colour video (bits 4–5 = 10b), one
-/// serial port (bits 9–11), no floppy, no printer.
+/// Equipment word without diskettes: FPU (bit 1), 80x25 colour video
+/// (bits 4–5 = 10b), one serial port (bits 9–11), no printer.
 pub const EQUIPMENT: u16 = 0x0002 | 0x0020 | (1 << 9);
+
+/// The equipment word (INT 11h, BDA 40:10) for these drives: bit 0 and
+/// bits 6–7 (count - 1) describe the diskette drives.
+pub fn equipment(drives: &Drives) -> u16 {
+    match drives.floppies() {
+        0 => EQUIPMENT,
+        n => EQUIPMENT | 1 | (u16::from(n - 1) << 6),
+    }
+}
 
 /// The host's devices as the services see them.
 pub struct Devices {
-    pub disk: Option<Disk>,
+    /// Diskette, hard disks and CD-ROM, by INT 13h drive number.
+    pub drives: Drives,
+    /// Where INT 19h looks, in order (INT 18h moves to the next).
+    pub boot_order: Vec<BootDevice>,
     /// INT 10h teletype output (and, in the runner, the serial port's).
     pub console: Box<dyn Write + Send>,
     pub keys: Box<dyn KeySource + Send>,
@@ -43,6 +57,8 @@ pub struct Bios {
     header: RomHeader,
     memmap: MemoryMap,
     dev: Devices,
+    com1: Option<Box<dyn ComPort + Send>>,
+    state: BiosState,
     warned: HashSet<(u8, u8)>,
     pub stats: Stats,
 }
@@ -53,6 +69,8 @@ impl Bios {
             header,
             memmap,
             dev,
+            com1: None,
+            state: BiosState::default(),
             warned: HashSet::new(),
             stats: Stats::default(),
         }
@@ -66,6 +84,16 @@ impl Bios {
         &self.memmap
     }
 
+    /// Attaches the UART behind INT 14h's COM1 (the backend's).
+    pub fn set_com1(&mut self, port: Box<dyn ComPort + Send>) {
+        self.com1 = Some(port);
+    }
+
+    /// The drives.
+    pub fn drives(&self) -> &Drives {
+        &self.dev.drives
+    }
+
     /// The console the machine writes to (the serial port shares it).
     pub fn console(&mut self) -> &mut (dyn Write + Send) {
         self.dev.console.as_mut()
@@ -77,9 +105,9 @@ impl Bios {
             base_mem_kib: self.memmap.base_mem_kib(),
             ebda_segment: (EBDA_BASE >> 4) as u16,
             ebda_kib: EBDA_KIB,
-            equipment: EQUIPMENT,
+            equipment: equipment(&self.dev.drives),
             com_ports: [abi::COM1_PORT, 0, 0, 0],
-            hd_count: u8::from(self.dev.disk.is_some()),
+            hd_count: self.dev.drives.hard.len() as u8,
             ticks_since_midnight: self.dev.clock.now().ticks_since_midnight(),
         }
     }
@@ -122,7 +150,13 @@ impl Bios {
         let function = service.lookup(regs);
         let mut ctx = Ctx {
             mem,
-            disk: self.dev.disk.as_ref(),
+            drives: &self.dev.drives,
+            boot_order: &self.dev.boot_order,
+            state: &mut self.state,
+            com1: match self.com1.as_mut() {
+                Some(c) => Some(c.as_mut()),
+                None => None,
+            },
             console: self.dev.console.as_mut(),
             keys: self.dev.keys.as_mut(),
             clock: self.dev.clock.as_ref(),

@@ -41,6 +41,23 @@ impl Clock for FixedClock {
 }
 
 impl DateTime {
+    /// Seconds since 1970-01-01 UTC (days from the civil date after Howard
+    /// Hinnant's public-domain algorithm); dates before 1970 give 0.
+    pub fn to_unix(&self) -> u64 {
+        let y = i64::from(self.year) - i64::from(self.month <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let m = i64::from(self.month);
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(self.day) - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        let secs = days * 86400
+            + i64::from(self.hour) * 3600
+            + i64::from(self.minute) * 60
+            + i64::from(self.second);
+        secs.max(0) as u64
+    }
+
     /// Converts seconds since 1970-01-01 UTC (days to civil date after
     /// Howard Hinnant's public-domain algorithm).
     pub fn from_unix(secs: u64) -> DateTime {
@@ -78,9 +95,24 @@ pub fn bcd(v: u32) -> u8 {
     (((v / 10) << 4) | (v % 10)) as u8
 }
 
+/// A packed BCD byte's value, if both digits are 0-9.
+pub fn from_bcd(b: u8) -> Option<u32> {
+    let (hi, lo) = (b >> 4, b & 0x0F);
+    (hi <= 9 && lo <= 9).then_some(u32::from(hi) * 10 + u32::from(lo))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unix_round_trip_and_bcd() {
+        for secs in [0u64, 951_782_400, 1_795_263_296, 4_102_444_799] {
+            assert_eq!(DateTime::from_unix(secs).to_unix(), secs);
+        }
+        assert_eq!(from_bcd(0x59), Some(59));
+        assert_eq!(from_bcd(0x5A), None);
+    }
 
     #[test]
     fn civil_dates() {

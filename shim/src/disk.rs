@@ -1,12 +1,12 @@
-//! A raw disk image behind INT 13h: sector I/O with bounds checks and the
-//! CHS geometry a PC BIOS reports for it.
+//! Raw disk images behind INT 13h (diskettes, hard disks, CD-ROMs): sector
+//! I/O with bounds checks and the CHS geometry a PC BIOS reports for them.
 
 use std::fs::File;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 use thiserror::Error;
 
-/// Bytes per sector of a hard disk.
+/// Bytes per sector of a hard disk or diskette.
 pub const SECTOR_SIZE: usize = 512;
 
 /// A cylinder/head/sector geometry.
@@ -59,6 +59,56 @@ impl Chs {
     }
 }
 
+/// What kind of drive an image is attached as.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MediaKind {
+    /// A diskette, drive 00h: 512-byte sectors, geometry from the image size.
+    Floppy,
+    /// A hard disk, drives 80h-83h: 512-byte sectors, QEMU's geometry.
+    HardDisk,
+    /// A CD-ROM, drive E0h: 2048-byte sectors, no CHS geometry.
+    Cdrom,
+}
+
+/// A standard diskette format: its size and geometry, and the drive type
+/// INT 13h AH=08h reports in BL (the CMOS drive types: RBIL INT 13h AH=08h).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FloppyFormat {
+    pub kib: u32,
+    pub geometry: Chs,
+    pub drive_type: u8,
+}
+
+/// The diskette formats a floppy image may have (360 KiB to 2.88 MiB).
+pub const FLOPPY_FORMATS: [FloppyFormat; 5] = [
+    FloppyFormat::new(360, 40, 2, 9, 1),
+    FloppyFormat::new(720, 80, 2, 9, 3),
+    FloppyFormat::new(1200, 80, 2, 15, 2),
+    FloppyFormat::new(1440, 80, 2, 18, 4),
+    FloppyFormat::new(2880, 80, 2, 36, 5),
+];
+
+impl FloppyFormat {
+    const fn new(kib: u32, cylinders: u32, heads: u32, sectors: u32, drive_type: u8) -> Self {
+        FloppyFormat {
+            kib,
+            geometry: Chs {
+                cylinders,
+                heads,
+                sectors,
+            },
+            drive_type,
+        }
+    }
+
+    /// The format of an image of `bytes` bytes, if it is one.
+    pub fn of_size(bytes: u64) -> Option<FloppyFormat> {
+        FLOPPY_FORMATS
+            .into_iter()
+            .find(|f| u64::from(f.kib) * 1024 == bytes)
+    }
+}
+
 /// Host-side failures of disk I/O.
 #[derive(Debug, Error)]
 pub enum DiskError {
@@ -74,27 +124,46 @@ pub enum DiskError {
     },
     #[error("disk image {path} is empty")]
     Empty { path: String },
+    #[error("floppy image {path} is {bytes} bytes: not a 360K, 720K, 1.2M, 1.44M or 2.88M diskette")]
+    FloppySize { path: String, bytes: u64 },
     #[error("sectors {lba}+{count} are past the end of the disk ({total} sectors)")]
     OutOfRange { lba: u64, count: u64, total: u64 },
+    #[error("the disk is read-only")]
+    ReadOnly,
     #[error("disk I/O failed: {0}")]
     Io(#[from] std::io::Error),
 }
 
-/// A raw disk image.
+/// A raw disk image attached as a floppy, hard disk or CD-ROM.
 pub struct Disk {
     file: File,
+    kind: MediaKind,
     sectors: u64,
+    sector_size: usize,
     geometry: Chs,
+    read_only: bool,
+    floppy: Option<FloppyFormat>,
 }
 
 impl Disk {
-    /// Opens a raw image (read-only: no service writes yet).
+    /// Opens a raw hard disk image, read-only.
     pub fn open(path: &Path) -> Result<Disk, DiskError> {
+        Disk::attach(path, MediaKind::HardDisk, true)
+    }
+
+    /// Opens `path` as a drive of `kind`; writable unless `read_only` (a
+    /// CD-ROM is always read-only).
+    pub fn attach(path: &Path, kind: MediaKind, read_only: bool) -> Result<Disk, DiskError> {
         let p = path.display().to_string();
-        let file = File::open(path).map_err(|source| DiskError::Open {
-            path: p.clone(),
-            source,
-        })?;
+        let read_only = read_only || kind == MediaKind::Cdrom;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(!read_only)
+            .open(path)
+            .map_err(|source| DiskError::Open {
+                path: p.clone(),
+                source,
+            })?;
         let len = file
             .metadata()
             .map_err(|source| DiskError::Metadata {
@@ -102,21 +171,57 @@ impl Disk {
                 source,
             })?
             .len();
+        let sector_size = match kind {
+            MediaKind::Cdrom => CD_SECTOR_SIZE,
+            _ => SECTOR_SIZE,
+        };
         // A trailing partial sector is readable: round up.
-        let sectors = len.div_ceil(SECTOR_SIZE as u64);
+        let sectors = len.div_ceil(sector_size as u64);
         if sectors == 0 {
             return Err(DiskError::Empty { path: p });
         }
+        let floppy = match kind {
+            MediaKind::Floppy => Some(
+                FloppyFormat::of_size(len).ok_or(DiskError::FloppySize { path: p, bytes: len })?,
+            ),
+            _ => None,
+        };
+        let geometry = match floppy {
+            Some(f) => f.geometry,
+            None => Chs::logical(sectors),
+        };
         Ok(Disk {
             file,
+            kind,
             sectors,
-            geometry: Chs::logical(sectors),
+            sector_size,
+            geometry,
+            read_only,
+            floppy,
         })
     }
 
-    /// Number of 512-byte sectors.
+    pub fn kind(&self) -> MediaKind {
+        self.kind
+    }
+
+    /// Number of sectors.
     pub fn sectors(&self) -> u64 {
         self.sectors
+    }
+
+    /// Bytes per sector: 512, or 2048 on a CD-ROM.
+    pub fn sector_size(&self) -> usize {
+        self.sector_size
+    }
+
+    pub fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// The diskette format, on a floppy.
+    pub fn floppy_format(&self) -> Option<FloppyFormat> {
+        self.floppy
     }
 
     /// The logical CHS geometry (INT 13h AH=02h/08h).
@@ -126,13 +231,14 @@ impl Disk {
 
     /// The physical CHS geometry (INT 13h AH=48h).
     pub fn physical_geometry(&self) -> Chs {
-        Chs::physical(self.sectors)
+        match self.floppy {
+            Some(f) => f.geometry,
+            None => Chs::physical(self.sectors),
+        }
     }
 
-    /// Reads `buf.len() / 512` sectors from `lba`. Bytes past the end of the
-    /// file (a trailing partial sector) read as zero.
-    pub fn read(&self, lba: u64, buf: &mut [u8]) -> Result<(), DiskError> {
-        let count = (buf.len() / SECTOR_SIZE) as u64;
+    fn check_range(&self, lba: u64, len: usize) -> Result<u64, DiskError> {
+        let count = (len / self.sector_size) as u64;
         if lba.checked_add(count).is_none_or(|end| end > self.sectors) {
             return Err(DiskError::OutOfRange {
                 lba,
@@ -140,8 +246,14 @@ impl Disk {
                 total: self.sectors,
             });
         }
+        Ok(lba * self.sector_size as u64)
+    }
+
+    /// Reads `buf.len() / sector_size` sectors from `lba`. Bytes past the
+    /// end of the file (a trailing partial sector) read as zero.
+    pub fn read(&self, lba: u64, buf: &mut [u8]) -> Result<(), DiskError> {
+        let offset = self.check_range(lba, buf.len())?;
         let mut done = 0;
-        let offset = lba * SECTOR_SIZE as u64;
         while done < buf.len() {
             match self.file.read_at(&mut buf[done..], offset + done as u64)? {
                 0 => {
@@ -150,6 +262,71 @@ impl Disk {
                 }
                 n => done += n,
             }
+        }
+        Ok(())
+    }
+
+    /// Writes `data` (whole sectors) at `lba`. Only those bytes of the file
+    /// change; a read-only disk refuses.
+    pub fn write(&self, lba: u64, data: &[u8]) -> Result<(), DiskError> {
+        if self.read_only {
+            return Err(DiskError::ReadOnly);
+        }
+        let offset = self.check_range(lba, data.len())?;
+        self.file.write_all_at(data, offset)?;
+        Ok(())
+    }
+
+    /// Makes every write so far durable in the image file.
+    pub fn flush(&self) -> Result<(), DiskError> {
+        if !self.read_only {
+            self.file.sync_data()?;
+        }
+        Ok(())
+    }
+}
+
+/// Bytes per sector of a CD-ROM.
+pub const CD_SECTOR_SIZE: usize = 2048;
+
+/// The drives the BIOS serves, by INT 13h drive number.
+#[derive(Default)]
+pub struct Drives {
+    /// Drive 00h.
+    pub floppy: Option<Disk>,
+    /// Drives 80h, 81h, ... (at most [`MAX_HARD_DISKS`]).
+    pub hard: Vec<Disk>,
+    /// Drive E0h.
+    pub cdrom: Option<Disk>,
+}
+
+/// Hard disks the BIOS numbers (80h-83h).
+pub const MAX_HARD_DISKS: usize = 4;
+/// The first hard disk's drive number.
+pub const FIRST_HD: u8 = 0x80;
+/// The CD-ROM's drive number (SeaBIOS numbers CD-ROMs from E0h).
+pub const CDROM_DRIVE: u8 = 0xE0;
+
+impl Drives {
+    /// The drive behind an INT 13h drive number.
+    pub fn get(&self, dl: u8) -> Option<&Disk> {
+        match dl {
+            0x00 => self.floppy.as_ref(),
+            CDROM_DRIVE => self.cdrom.as_ref(),
+            FIRST_HD..=0x83 => self.hard.get(usize::from(dl - FIRST_HD)),
+            _ => None,
+        }
+    }
+
+    /// Number of floppy drives (0 or 1).
+    pub fn floppies(&self) -> u8 {
+        u8::from(self.floppy.is_some())
+    }
+
+    /// Flushes every writable drive.
+    pub fn flush(&self) -> Result<(), DiskError> {
+        for d in self.floppy.iter().chain(&self.hard) {
+            d.flush()?;
         }
         Ok(())
     }

@@ -17,6 +17,8 @@ use kvm_ioctls::{Cap, Kvm, SyncReg, VcpuExit, VcpuFd, VmFd};
 use std::io::Write;
 use thiserror::Error;
 use vm_memory::{GuestMemoryBackend, GuestMemoryMmap, GuestMemoryRegion, MmapRegion};
+use crate::serial::SharedUart;
+use std::sync::{Arc, Mutex};
 use vm_superio::{Serial, Trigger};
 use vmm_sys_util::errno;
 use vmm_sys_util::eventfd::EventFd;
@@ -70,6 +72,16 @@ impl Trigger for IrqTrigger {
     }
 }
 
+/// COM1 as the KVM machine emulates it.
+type KvmSerial = Serial<IrqTrigger, vm_superio::serial::NoEvents, SerialOut>;
+
+fn uart(serial: &Mutex<KvmSerial>) -> std::sync::MutexGuard<'_, KvmSerial> {
+    match serial.lock() {
+        Ok(s) => s,
+        Err(p) => p.into_inner(),
+    }
+}
+
 /// A serial port's output, shared with the INT 10h console.
 pub type SerialOut = Box<dyn Write + Send>;
 
@@ -92,7 +104,7 @@ pub struct KvmMachine {
     _vm: VmFd,
     vcpu: KvmVcpu,
     _rom: MmapRegion,
-    serial: Serial<IrqTrigger, vm_superio::serial::NoEvents, SerialOut>,
+    serial: Arc<Mutex<KvmSerial>>,
     bios: Bios,
     /// KVM exits taken (all kinds).
     pub exits: u64,
@@ -115,7 +127,7 @@ fn map(vm: &VmFd, slot: u32, addr: u64, size: u64, host: u64, flags: u32) -> Res
 impl KvmMachine {
     /// Builds the VM: RAM per the memory map, the ROM read-only at F0000h and
     /// below 4 GiB, the in-kernel PIC/IOAPIC/PIT, one vCPU at its reset state.
-    pub fn new(rom: &Rom, bios: Bios, serial_out: SerialOut) -> Result<KvmMachine, KvmError> {
+    pub fn new(rom: &Rom, mut bios: Bios, serial_out: SerialOut) -> Result<KvmMachine, KvmError> {
         if rom.header.trap_kind != abi::TrapKind::Out {
             return Err(KvmError::TrapKind(rom.header.trap_kind.name()));
         }
@@ -177,7 +189,8 @@ impl KvmMachine {
         })?;
         vm.register_irqfd(&evt, COM1_IRQ)
             .map_err(KvmError::SerialIrq)?;
-        let serial = Serial::new(IrqTrigger(evt), serial_out);
+        let serial = Arc::new(Mutex::new(Serial::new(IrqTrigger(evt), serial_out)));
+        bios.set_com1(Box::new(SharedUart(serial.clone())));
 
         let mut vcpu = vm.create_vcpu(0).map_err(KvmError::CreateVcpu)?;
         let cpuid = kvm
@@ -204,6 +217,7 @@ impl KvmMachine {
             exits: 0,
         })
     }
+
 
     /// Guest RAM (for inspection after a run).
     pub fn memory(&self) -> &GuestMemoryMmap {
@@ -245,11 +259,11 @@ impl KvmMachine {
                             }
                         }
                         abi::DEBUG_EXIT_PORT => {
-                            let _ = self.serial.writer_mut().flush();
+                            let _ = uart(&self.serial).writer_mut().flush();
                             return Ok(Exit::DebugExit(value));
                         }
                         p if (abi::COM1_PORT..abi::COM1_PORT + 8).contains(&p) => {
-                            let _ = self.serial.write((p - abi::COM1_PORT) as u8, value);
+                            let _ = uart(&self.serial).write((p - abi::COM1_PORT) as u8, value);
                         }
                         abi::I8042_COMMAND_PORT if value == abi::I8042_CMD_RESET => {
                             return Ok(Exit::Reset(self.where_now()));
@@ -259,7 +273,7 @@ impl KvmMachine {
                 }
                 Ok(VcpuExit::IoIn(port, data)) => {
                     if (abi::COM1_PORT..abi::COM1_PORT + 8).contains(&port) {
-                        let v = self.serial.read((port - abi::COM1_PORT) as u8);
+                        let v = uart(&self.serial).read((port - abi::COM1_PORT) as u8);
                         data.fill(v);
                     } else {
                         data.fill(0xFF);

@@ -9,6 +9,7 @@
 //! behind the `pbios` binary.
 
 pub mod bios;
+pub mod boot;
 pub mod clock;
 pub mod disk;
 pub mod gdb;
@@ -19,6 +20,7 @@ pub mod mem;
 pub mod memmap;
 pub mod regs;
 pub mod rom;
+pub mod serial;
 pub mod services;
 pub mod tcg;
 pub mod vcpu;

@@ -13,10 +13,12 @@ pub const CONVENTIONAL_TOP: u64 = 0xA_0000;
 pub const EBDA_BASE: u64 = 0x9_FC00;
 /// Size of the EBDA in KiB.
 pub const EBDA_KIB: u16 = 1;
-/// Colour text video memory, mapped as RAM.
+/// Monochrome text video memory (mode 07h), the start of the text mapping.
+pub const MONO_TEXT_BASE: u64 = 0xB_0000;
+/// Colour text video memory (modes 00h-03h).
 pub const VGA_TEXT_BASE: u64 = 0xB_8000;
-/// Size of the text video memory mapping.
-pub const VGA_TEXT_SIZE: u64 = 0x8000;
+/// Size of the text video memory mapped as RAM: B0000h-BFFFFh.
+pub const VGA_TEXT_SIZE: u64 = 0x1_0000;
 /// Start of extended memory.
 pub const HIGH_MEMORY: u64 = MIB;
 /// Start of the 32-bit PCI hole: RAM beyond this goes above 4 GiB.
@@ -141,7 +143,7 @@ impl MemoryMap {
     pub fn ram_ranges(&self) -> Vec<(u64, usize)> {
         let mut r = vec![
             (0, CONVENTIONAL_TOP as usize),
-            (VGA_TEXT_BASE, VGA_TEXT_SIZE as usize),
+            (MONO_TEXT_BASE, VGA_TEXT_SIZE as usize),
             (HIGH_MEMORY, (self.low_top - HIGH_MEMORY) as usize),
         ];
         if self.high_size > 0 {

@@ -21,6 +21,7 @@
 //! SIGKILL if pbios dies first (PR_SET_PDEATHSIG).
 
 use crate::bios::Bios;
+use crate::serial::{SharedWriter, StreamPort};
 use crate::gdb::{parse_stop, GdbClient, GdbError, StopReply};
 use crate::kvm::SerialOut;
 use crate::mem::{Memory, OutOfRange};
@@ -553,7 +554,7 @@ pub struct TcgMachine {
     vcpu: TcgVcpu,
     bios: Bios,
     serial: UnixStream,
-    serial_out: SerialOut,
+    serial_out: SharedWriter,
     qemu: Qemu,
     _dir: PrivateDir,
     /// Guest stops taken (breakpoint hits).
@@ -569,10 +570,13 @@ impl TcgMachine {
     pub fn new(
         rom: &Rom,
         rom_path: &Path,
-        bios: Bios,
+        mut bios: Bios,
         serial_out: SerialOut,
         opts: &TcgOptions,
     ) -> Result<TcgMachine, TcgError> {
+        // QEMU owns the UART: INT 14h output joins COM1's output stream.
+        let shared_out = SharedWriter::new(serial_out);
+        bios.set_com1(Box::new(StreamPort(shared_out.clone())));
         let memmap = bios.memmap().clone();
         let dir = PrivateDir::new(memmap.total).map_err(TcgError::TempDir)?;
         let ram_path = dir.0.join("ram");
@@ -689,7 +693,7 @@ impl TcgMachine {
             },
             bios,
             serial,
-            serial_out,
+            serial_out: shared_out,
             qemu,
             _dir: dir,
             exits: 0,

@@ -8,7 +8,8 @@
 
 use iced_x86::code_asm::*;
 use pbios::clock::{Clock, DateTime, FixedClock, HostClock};
-use pbios::disk::Disk;
+use pbios::boot::BootDevice;
+use pbios::disk::{Disk, Drives, MediaKind};
 use pbios::keyboard::{KeySource, NoKeys};
 use pbios::mem::Memory;
 use pbios::memmap::{MemoryMap, MIB};
@@ -124,6 +125,10 @@ pub struct Opts {
     pub clock: Box<dyn Clock + Send>,
     /// The backend ([`accel`] by default).
     pub accel: Accel,
+    /// The boot order (floppy, disk, cdrom by default).
+    pub boot: Vec<BootDevice>,
+    /// Attach the images read-only.
+    pub read_only: bool,
 }
 
 impl Default for Opts {
@@ -134,6 +139,8 @@ impl Default for Opts {
             keys: Box::new(NoKeys),
             clock: Box::new(HostClock),
             accel: accel(),
+            boot: BootDevice::DEFAULT_ORDER.to_vec(),
+            read_only: false,
         }
     }
 }
@@ -197,11 +204,45 @@ pub fn boot_with(boot_sector: &[u8], opts: Opts) -> Run {
 
 /// Boots an existing disk image with `opts` (its `disk_sectors` unused).
 pub fn boot_disk(disk: &TempDisk, opts: Opts) -> Run {
+    boot_media(
+        &Media {
+            disks: vec![&disk.path],
+            ..Media::default()
+        },
+        opts,
+    )
+}
+
+/// The images a run attaches.
+#[derive(Default)]
+pub struct Media<'a> {
+    /// Hard disks 80h, 81h, ...
+    pub disks: Vec<&'a Path>,
+    /// Diskette 00h.
+    pub floppy: Option<&'a Path>,
+    /// CD-ROM E0h.
+    pub cdrom: Option<&'a Path>,
+}
+
+impl Media<'_> {
+    pub fn drives(&self, read_only: bool) -> Drives {
+        let open = |p: &Path, kind| Disk::attach(p, kind, read_only).expect("attach an image");
+        Drives {
+            floppy: self.floppy.map(|p| open(p, MediaKind::Floppy)),
+            hard: self.disks.iter().map(|p| open(p, MediaKind::HardDisk)).collect(),
+            cdrom: self.cdrom.map(|p| open(p, MediaKind::Cdrom)),
+        }
+    }
+}
+
+/// Boots `media` with `opts` and runs to the end.
+pub fn boot_media(media: &Media, opts: Opts) -> Run {
     let rom = rom();
     let console = Capture::default();
     let trace = Capture::default();
     let devices = Devices {
-        disk: Some(Disk::open(&disk.path).unwrap()),
+        drives: media.drives(opts.read_only),
+        boot_order: opts.boot,
         console: Box::new(console.clone()),
         keys: opts.keys,
         clock: opts.clock,

@@ -115,7 +115,7 @@ fn e801_88_and_unknown_int15() {
             a.int(0x15)?;
             save_flags(a, 5)?;
             save(a, 6, ax)?;
-            a.mov(ax, 0xC000u32)?;
+            a.mov(ax, 0xD000u32)?;
             a.int(0x15)?;
             save_flags(a, 7)?;
             save(a, 8, ax)

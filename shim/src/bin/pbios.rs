@@ -3,11 +3,12 @@
 
 use clap::Parser;
 use pbios::clock::HostClock;
-use pbios::disk::Disk;
+use pbios::boot::{boot_image, BootDevice};
+use pbios::disk::{Disk, Drives, MediaKind};
 use pbios::keyboard::StdinKeys;
 use pbios::memmap::{parse_size, MemoryMap};
 use pbios::{Accel, Bios, Devices, Exit, Machine, Rom, TcgOptions};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::OnceLock;
 
@@ -29,8 +30,33 @@ struct Args {
     /// Print one line per BIOS call (vector, function, registers in and out, status) on stderr.
     #[arg(long)]
     trace: bool,
-    /// Raw disk image to boot as drive 80h.
-    disk: PathBuf,
+    /// Diskette image for drive 00h (360K, 720K, 1.2M, 1.44M or 2.88M).
+    #[arg(long, value_name = "IMG")]
+    floppy: Option<PathBuf>,
+    /// ISO image for the CD-ROM, drive E0h (El Torito no-emulation boot).
+    #[arg(long, value_name = "ISO")]
+    cdrom: Option<PathBuf>,
+    /// Boot order: a comma-separated list of floppy, disk and cdrom (or
+    /// QEMU's a, c, d). Devices not attached are skipped.
+    #[arg(long, default_value = "floppy,disk,cdrom", value_parser = parse_boot)]
+    boot: BootOrder,
+    /// Never write to the disk and floppy images: guest writes fail with
+    /// "write protected" (03h).
+    #[arg(long)]
+    read_only: bool,
+    /// Raw hard disk images: drive 80h, then 81h-83h.
+    #[arg(value_name = "DISK", num_args = 0..=4)]
+    disks: Vec<PathBuf>,
+}
+
+/// `--boot`'s value (a newtype: clap reads a bare `Vec` as a repeated option).
+#[derive(Clone)]
+struct BootOrder(Vec<BootDevice>);
+
+fn parse_boot(s: &str) -> Result<BootOrder, String> {
+    BootDevice::parse_order(s)
+        .map(BootOrder)
+        .ok_or_else(|| format!("'{s}' is not a boot order (a list of floppy, disk and cdrom)"))
 }
 
 fn parse_accel(s: &str) -> Result<Accel, String> {
@@ -57,27 +83,66 @@ fn default_rom() -> Option<PathBuf> {
     .find(|p| p.is_file())
 }
 
-fn check_bootable(path: &Path, disk: &Disk) -> Result<(), String> {
-    let mut mbr = [0u8; 512];
-    disk.read(0, &mut mbr)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    if mbr[510..] != [0x55, 0xAA] {
-        return Err(format!(
-            "{}: not bootable (no 55AAh signature at the end of sector 0)",
-            path.display()
+/// Attaches the images given on the command line.
+fn attach(args: &Args) -> Result<Drives, String> {
+    let open = |p: &PathBuf, kind| Disk::attach(p, kind, args.read_only).map_err(|e| e.to_string());
+    let drives = Drives {
+        floppy: args
+            .floppy
+            .as_ref()
+            .map(|p| open(p, MediaKind::Floppy))
+            .transpose()?,
+        hard: args
+            .disks
+            .iter()
+            .map(|p| open(p, MediaKind::HardDisk))
+            .collect::<Result<_, _>>()?,
+        cdrom: args
+            .cdrom
+            .as_ref()
+            .map(|p| open(p, MediaKind::Cdrom))
+            .transpose()?,
+    };
+    if drives.floppy.is_none() && drives.hard.is_empty() && drives.cdrom.is_none() {
+        return Err("nothing to boot: give a disk image, --floppy IMG or --cdrom ISO".into());
+    }
+    Ok(drives)
+}
+
+/// Checks that something in the boot order boots, naming the image and the
+/// reason for each device that does not.
+fn check_bootable(args: &Args, drives: &Drives) -> Result<(), String> {
+    let mut why = Vec::new();
+    for &dev in &args.boot.0 {
+        let path = match dev {
+            BootDevice::Floppy => args.floppy.as_deref(),
+            BootDevice::Disk => args.disks.first().map(PathBuf::as_path),
+            BootDevice::Cdrom => args.cdrom.as_deref(),
+        };
+        let Some(path) = path else { continue };
+        match boot_image(dev, drives) {
+            Ok(_) => return Ok(()),
+            Err(e) => why.push(format!("{}: {e}", path.display())),
+        }
+    }
+    if why.is_empty() {
+        why.push(format!(
+            "no attached device is in the boot order ({})",
+            args.boot.0.iter().map(|d| d.name()).collect::<Vec<_>>().join(",")
         ));
     }
-    Ok(())
+    Err(why.join("; "))
 }
 
 fn run(args: Args) -> Result<i32, String> {
     let rom_path = args
         .rom
+        .clone()
         .or_else(default_rom)
         .ok_or("no ROM found: build it with `cargo xtask rom` or pass --rom PATH")?;
     let rom = Rom::load(&rom_path).map_err(|e| format!("{}: {e}", rom_path.display()))?;
-    let disk = Disk::open(&args.disk).map_err(|e| e.to_string())?;
-    check_bootable(&args.disk, &disk)?;
+    let drives = attach(&args)?;
+    check_bootable(&args, &drives)?;
     let memmap = MemoryMap::new(args.mem).map_err(|e| e.to_string())?;
     let trace: Option<Box<dyn std::io::Write + Send>> = if args.trace {
         Some(Box::new(std::io::stderr()))
@@ -85,7 +150,8 @@ fn run(args: Args) -> Result<i32, String> {
         None
     };
     let devices = Devices {
-        disk: Some(disk),
+        drives,
+        boot_order: args.boot.0.clone(),
         console: Box::new(std::io::stdout()),
         keys: Box::new(StdinKeys::spawn()),
         clock: Box::new(HostClock),
@@ -102,8 +168,15 @@ fn run(args: Args) -> Result<i32, String> {
     )
     .map_err(|e| e.to_string())?;
     let _tty = RawTerminal::enter();
-    let exit = machine.run().map_err(|e| e.to_string())?;
+    let exit = machine.run();
     drop(_tty);
+    // Whatever happened, the guest's writes reach the image files.
+    machine
+        .bios()
+        .drives()
+        .flush()
+        .map_err(|e| e.to_string())?;
+    let exit = exit.map_err(|e| e.to_string())?;
     match &exit {
         Exit::DebugExit(_) => {}
         Exit::Reset(at) => eprintln!("pbios: the guest reset the machine at {at}"),

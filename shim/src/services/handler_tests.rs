@@ -9,7 +9,10 @@ use vm_memory::GuestMemoryMmap;
 
 struct World {
     mem: GuestMemoryMmap,
-    disk: Option<Disk>,
+    drives: Drives,
+    order: Vec<BootDevice>,
+    state: BiosState,
+    com1: crate::serial::StreamPort<Vec<u8>>,
     out: Vec<u8>,
     keys: ScriptedKeys,
     clock: FixedClock,
@@ -53,10 +56,16 @@ impl World {
             .unwrap()
             .set_len(2048 * 512)
             .unwrap();
-        let disk = Some(Disk::open(&path).unwrap());
+        let disk = crate::disk::Disk::attach(&path, crate::disk::MediaKind::HardDisk, false).unwrap();
         World {
             mem,
-            disk,
+            drives: Drives {
+                hard: vec![disk],
+                ..Drives::default()
+            },
+            order: BootDevice::DEFAULT_ORDER.to_vec(),
+            state: BiosState::default(),
+            com1: crate::serial::StreamPort(Vec::new()),
             out: vec![],
             keys: ScriptedKeys::default(),
             clock: FixedClock(DateTime {
@@ -75,7 +84,10 @@ impl World {
     fn call(&mut self, f: Handler, r: &mut Regs) -> Status {
         let mut ctx = Ctx {
             mem: &mut self.mem,
-            disk: self.disk.as_ref(),
+            drives: &self.drives,
+            boot_order: &self.order,
+            state: &mut self.state,
+            com1: Some(&mut self.com1),
             console: &mut self.out,
             keys: &mut self.keys,
             clock: &self.clock,
@@ -180,7 +192,7 @@ fn int13_handlers() {
         Status::Fail(0x01)
     );
     // No disk at all.
-    w.disk = None;
+    w.drives.hard.clear();
     let mut r = regs(0x0000);
     r.set_dl(0x80);
     assert_eq!(w.call(int13::int13_00_reset, &mut r), Status::Fail(0x01));

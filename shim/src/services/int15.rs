@@ -1,34 +1,171 @@
-//! INT 15h — system services: memory maps.
+//! INT 15h — system services: memory maps, A20, waits, block moves, the
+//! configuration table.
 
 use super::{Ctx, Function, Select, Service, Status};
 use crate::mem::real_addr;
 use crate::memmap::{HIGH_MEMORY, KIB, MIB};
 use crate::regs::Regs;
+use std::time::{Duration, Instant};
 use abi::status::RET_EUNSUPPORTED;
+
+macro_rules! f {
+    ($sel:expr, $name:ident) => {
+        Function {
+            select: $sel,
+            name: stringify!($name),
+            handler: $name,
+        }
+    };
+}
 
 pub const SERVICE: Service = Service {
     vector: 0x15,
     name: "system",
     functions: &[
-        Function {
-            select: Select::Ah(0x88),
-            name: "int15_88_extended_memory",
-            handler: int15_88_extended_memory,
-        },
-        Function {
-            select: Select::Ax(0xE801),
-            name: "int15_e801_memory_size",
-            handler: int15_e801_memory_size,
-        },
-        Function {
-            select: Select::Ax(0xE820),
-            name: "int15_e820_memory_map",
-            handler: int15_e820_memory_map,
-        },
+        f!(Select::Ax(0x2400), int15_2400_disable_a20),
+        f!(Select::Ax(0x2401), int15_2401_enable_a20),
+        f!(Select::Ax(0x2402), int15_2402_a20_status),
+        f!(Select::Ax(0x2403), int15_2403_a20_support),
+        f!(Select::Ah(0x4F), int15_4f_keyboard_intercept),
+        f!(Select::Ah(0x53), int15_53_apm),
+        f!(Select::Ah(0x86), int15_86_wait),
+        f!(Select::Ah(0x87), int15_87_block_move),
+        f!(Select::Ah(0x88), int15_88_extended_memory),
+        f!(Select::Ah(0x90), int15_90_device_busy),
+        f!(Select::Ah(0x91), int15_91_interrupt_complete),
+        f!(Select::Ah(0xC0), int15_c0_configuration),
+        f!(Select::Ah(0xEC), int15_ec_cpu_mode),
+        f!(Select::Ax(0xE801), int15_e801_memory_size),
+        f!(Select::Ax(0xE820), int15_e820_memory_map),
+        f!(Select::Ax(0xE980), int15_e980_speedstep),
     ],
     unsupported: Status::Fail(RET_EUNSUPPORTED),
     finish: None,
 };
+
+/// INT 15h AX=2400h — disable the A20 gate; out: CF=1, AH=86h. The gate
+/// stays open: KVM has no A20 mask, so pbios cannot close it (SeaBIOS on
+/// QEMU closes it through port 92h).
+pub fn int15_2400_disable_a20(_r: &mut Regs, _ctx: &mut Ctx) -> Status {
+    Status::Fail(RET_EUNSUPPORTED)
+}
+
+/// INT 15h AX=2401h — enable the A20 gate; out: AH=00h, CF=0 (it is always
+/// open).
+pub fn int15_2401_enable_a20(_r: &mut Regs, _ctx: &mut Ctx) -> Status {
+    Status::Ok
+}
+
+/// INT 15h AX=2402h — A20 gate status; out: AL=01h (enabled), AH=00h, CF=0.
+pub fn int15_2402_a20_status(r: &mut Regs, _ctx: &mut Ctx) -> Status {
+    r.set_al(1);
+    Status::Ok
+}
+
+/// INT 15h AX=2403h — A20 gate support; out: BX=0000h (neither the keyboard
+/// controller nor port 92h switches it: it is always open), AH=00h, CF=0.
+pub fn int15_2403_a20_support(r: &mut Regs, _ctx: &mut Ctx) -> Status {
+    r.set_bx(0);
+    Status::Ok
+}
+
+/// INT 15h AH=4Fh — keyboard intercept, called with a scan code in AL;
+/// out: CF=1, AL unchanged: process the key normally (SeaBIOS).
+pub fn int15_4f_keyboard_intercept(_r: &mut Regs, _ctx: &mut Ctx) -> Status {
+    Status::CarrySet
+}
+
+/// INT 15h AH=53h — Advanced Power Management; out: CF=1, AH=86h: no APM
+/// BIOS (guests power off through ACPI or the F4h exit port).
+pub fn int15_53_apm(_r: &mut Regs, _ctx: &mut Ctx) -> Status {
+    Status::Fail(RET_EUNSUPPORTED)
+}
+
+/// INT 15h AH=86h — wait; in: CX:DX=microseconds; out: CF=0 after the
+/// time has passed. The guest sleeps with interrupts on meanwhile, so the
+/// timer keeps ticking; the wait ends at the first interrupt after the time
+/// (the timer's 55 ms granularity).
+pub fn int15_86_wait(r: &mut Regs, ctx: &mut Ctx) -> Status {
+    let now = Instant::now();
+    match ctx.state.wait_until {
+        Some(end) if now >= end => {
+            ctx.state.wait_until = None;
+            Status::Cleared
+        }
+        Some(_) => Status::Wait,
+        None => {
+            let us = (u64::from(r.cx()) << 16) | u64::from(r.dx());
+            ctx.state.wait_until = Some(now + Duration::from_micros(us));
+            Status::Wait
+        }
+    }
+}
+
+/// The base address of a descriptor in INT 15h AH=87h's table.
+fn descriptor_base(d: &[u8]) -> u64 {
+    u64::from(u32::from_le_bytes([d[2], d[3], d[4], d[7]]))
+}
+
+/// INT 15h AH=87h — move extended memory block; in: CX=words (at most
+/// 8000h), ES:SI=a GDT of six descriptors whose third and fourth (at +10h
+/// and +18h) give the source and destination bases; out: AH=00h, CF=0.
+/// The copy is done on the host; a count above 8000h, or either block
+/// outside guest RAM, fails with AH=01h (RBIL: "RAM parity error" is the
+/// only other code, so it stands for any failed move).
+pub fn int15_87_block_move(r: &mut Regs, ctx: &mut Ctx) -> Status {
+    let words = usize::from(r.cx());
+    if words > 0x8000 {
+        return Status::Fail(0x01);
+    }
+    let mut gdt = [0u8; 0x20];
+    if ctx.mem.read(real_addr(r.es, r.si()), &mut gdt).is_err() {
+        return Status::Fail(0x01);
+    }
+    let (src, dst) = (descriptor_base(&gdt[0x10..]), descriptor_base(&gdt[0x18..]));
+    let mut buf = vec![0u8; words * 2];
+    if ctx.mem.read(src, &mut buf).is_err() || !ctx.mem.is_ram(dst, buf.len()) {
+        return Status::Fail(0x01);
+    }
+    match ctx.mem.write(dst, &buf) {
+        Ok(()) => Status::Ok,
+        Err(_) => Status::Fail(0x01),
+    }
+}
+
+/// INT 15h AH=90h — device busy: a hook for a multitasking OS; the BIOS's
+/// own answer is to return at once, registers and flags untouched
+/// (SeaBIOS).
+pub fn int15_90_device_busy(_r: &mut Regs, _ctx: &mut Ctx) -> Status {
+    Status::Done
+}
+
+/// INT 15h AH=91h — interrupt complete: a hook for a multitasking OS;
+/// returns at once, registers and flags untouched (SeaBIOS).
+pub fn int15_91_interrupt_complete(_r: &mut Regs, _ctx: &mut Ctx) -> Status {
+    Status::Done
+}
+
+/// INT 15h AH=C0h — get configuration; out: ES:BX=F000:E6F5 (the system
+/// configuration table: size, model FCh, submodel, revision, feature bytes),
+/// AH=00h, CF=0.
+pub fn int15_c0_configuration(r: &mut Regs, _ctx: &mut Ctx) -> Status {
+    r.es = abi::ROM_SEGMENT;
+    r.set_bx(abi::rom::CONFIG_TABLE);
+    Status::Ok
+}
+
+/// INT 15h AH=ECh — tell the BIOS the target CPU mode (AMD: AX=EC00h,
+/// BL=1/2/3); out: CF=1, AH=86h: nothing to prepare, and SeaBIOS answers
+/// the same (Linux ignores the result).
+pub fn int15_ec_cpu_mode(_r: &mut Regs, _ctx: &mut Ctx) -> Status {
+    Status::Fail(RET_EUNSUPPORTED)
+}
+
+/// INT 15h AX=E980h — Intel SpeedStep (applet) information; out: CF=1,
+/// AH=86h: not supported, as SeaBIOS.
+pub fn int15_e980_speedstep(_r: &mut Regs, _ctx: &mut Ctx) -> Status {
+    Status::Fail(RET_EUNSUPPORTED)
+}
 
 /// 'SMAP', the E820 signature in EDX/EAX.
 pub const SMAP: u32 = 0x534D_4150;

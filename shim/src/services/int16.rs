@@ -8,35 +8,30 @@ use super::{Ctx, Function, Select, Service, Status};
 use crate::regs::Regs;
 use abi::bda;
 
+macro_rules! f {
+    ($ah:expr, $name:ident) => {
+        Function {
+            select: Select::Ah($ah),
+            name: stringify!($name),
+            handler: $name,
+        }
+    };
+}
+
 pub const SERVICE: Service = Service {
     vector: 0x16,
     name: "keyboard",
     functions: &[
-        Function {
-            select: Select::Ah(0x00),
-            name: "int16_00_read_key",
-            handler: int16_00_read_key,
-        },
-        Function {
-            select: Select::Ah(0x01),
-            name: "int16_01_check_key",
-            handler: int16_01_check_key,
-        },
-        Function {
-            select: Select::Ah(0x02),
-            name: "int16_02_shift_flags",
-            handler: int16_02_shift_flags,
-        },
-        Function {
-            select: Select::Ah(0x10),
-            name: "int16_10_read_extended_key",
-            handler: int16_10_read_extended_key,
-        },
-        Function {
-            select: Select::Ah(0x11),
-            name: "int16_11_check_extended_key",
-            handler: int16_11_check_extended_key,
-        },
+        f!(0x00, int16_00_read_key),
+        f!(0x01, int16_01_check_key),
+        f!(0x02, int16_02_shift_flags),
+        f!(0x03, int16_03_set_typematic),
+        f!(0x05, int16_05_store_key),
+        f!(0x09, int16_09_capabilities),
+        f!(0x0A, int16_0a_keyboard_id),
+        f!(0x10, int16_10_read_extended_key),
+        f!(0x11, int16_11_check_extended_key),
+        f!(0x12, int16_12_extended_shift_flags),
     ],
     // The keyboard BIOS leaves registers alone for a function it lacks.
     unsupported: Status::Done,
@@ -167,4 +162,51 @@ pub fn int16_10_read_extended_key(r: &mut Regs, ctx: &mut Ctx) -> Status {
 /// and AX=the key, left in the buffer.
 pub fn int16_11_check_extended_key(r: &mut Regs, ctx: &mut Ctx) -> Status {
     check(r, ctx, extended)
+}
+
+/// INT 16h AH=03h — set typematic rate and delay; in: AL=05h, BH=delay,
+/// BL=rate; out: nothing. Keys come from the host already repeated, so
+/// there is nothing to program (SeaBIOS does nothing either).
+pub fn int16_03_set_typematic(_r: &mut Regs, _ctx: &mut Ctx) -> Status {
+    Status::Done
+}
+
+/// INT 16h AH=05h — store a key in the buffer; in: CH=scan code,
+/// CL=ASCII; out: AL=00h stored, 01h buffer full.
+pub fn int16_05_store_key(r: &mut Regs, ctx: &mut Ctx) -> Status {
+    let (start, end) = ring(ctx);
+    let tail = ctx.bda_u16(bda::KBD_TAIL);
+    let next = advance(tail, start, end);
+    if next == ctx.bda_u16(bda::KBD_HEAD) || tail < start || tail >= end {
+        r.set_al(1);
+        return Status::Done;
+    }
+    ctx.set_bda_u16(tail, r.cx());
+    ctx.set_bda_u16(bda::KBD_TAIL, next);
+    r.set_al(0);
+    Status::Done
+}
+
+/// INT 16h AH=09h — keyboard functionality; out: AL=30h (AH=0Ah and the
+/// enhanced 10h-12h functions are supported; no typematic or keyclick).
+pub fn int16_09_capabilities(r: &mut Regs, _ctx: &mut Ctx) -> Status {
+    r.set_al(0x30);
+    Status::Done
+}
+
+/// INT 16h AH=0Ah — keyboard ID; out: BX=41ABh (an MF2 keyboard, ID bytes
+/// ABh 41h as it answers F2h).
+pub fn int16_0a_keyboard_id(r: &mut Regs, _ctx: &mut Ctx) -> Status {
+    r.set_bx(0x41AB);
+    Status::Done
+}
+
+/// INT 16h AH=12h — get extended shift flags; out: AL=40:17, AH=40:18 with
+/// bits 2-3 (right Ctrl, right Alt) taken from 40:96.
+pub fn int16_12_extended_shift_flags(r: &mut Regs, ctx: &mut Ctx) -> Status {
+    let f2 = ctx.bda_u8(bda::KBD_FLAGS2) & !0x0C;
+    let right = ctx.bda_u8(bda::KBD_MODE) & 0x0C;
+    r.set_al(ctx.bda_u8(bda::KBD_FLAGS1));
+    r.set_ah(f2 | right);
+    Status::Done
 }

@@ -1,7 +1,8 @@
-//! INT 19h — bootstrap loader.
+//! INT 19h — bootstrap loader, and INT 18h — boot failure: try the next
+//! device of the boot order.
 
 use super::{Ctx, Function, Select, Service, Status, Stop};
-use crate::disk::SECTOR_SIZE;
+use crate::boot::{boot_image, BootDevice};
 use crate::regs::Regs;
 
 pub const SERVICE: Service = Service {
@@ -16,44 +17,87 @@ pub const SERVICE: Service = Service {
     finish: None,
 };
 
-/// Where the boot sector is loaded: 0000:7C00.
-pub const BOOT_ADDR: u64 = 0x7C00;
-/// The boot signature at the end of the sector.
-pub const BOOT_SIGNATURE: [u8; 2] = [0x55, 0xAA];
+pub const SERVICE_18: Service = Service {
+    vector: 0x18,
+    name: "boot failure",
+    functions: &[Function {
+        select: Select::Any,
+        name: "int18_next_boot_device",
+        handler: int18_next_boot_device,
+    }],
+    unsupported: Status::Done,
+    finish: None,
+};
 
-/// INT 19h — boot from the first hard disk; in: nothing; out: does not
-/// return. Loads LBA 0 to 0000:7C00, checks the 55AAh signature and jumps
-/// there with DL=80h, AX=AA55h, the other general registers and DS, ES, SS
-/// zero, SP=7C00h and only IF set (as SeaBIOS). With nothing bootable the
-/// run ends with a message.
+/// Where a boot sector is loaded: 0000:7C00.
+pub const BOOT_ADDR: u64 = 0x7C00;
+
+/// INT 19h — boot from the first bootable device of the boot order; in:
+/// nothing; out: does not return. A diskette's sector 0 or a hard disk's MBR
+/// (which must end in 55AAh; a diskette's need not, as SeaBIOS) is loaded
+/// at 0000:7C00; a CD-ROM's El Torito no-emulation image at its load segment
+/// (07C0h by default). The guest starts there with DL=drive, AX=AA55h, the
+/// other general registers and DS, ES, SS zero, SP=7C00h and only IF set
+/// (as SeaBIOS). With nothing bootable the run ends with a message naming
+/// every device tried.
 pub fn int19_boot(r: &mut Regs, ctx: &mut Ctx) -> Status {
-    let drive = super::int13::FIRST_HD;
-    let Some(disk) = ctx.disk else {
-        ctx.stop = Some(Stop::NoBootDevice("no boot disk".into()));
-        return Status::Jump;
+    ctx.state.boot_next = 0;
+    boot_next(r, ctx)
+}
+
+/// INT 18h — boot failure (a boot sector found nothing to load); in:
+/// nothing; out: does not return. Boots the next device of the boot order
+/// after the one that ran, or ends the run with "no bootable device".
+pub fn int18_next_boot_device(r: &mut Regs, ctx: &mut Ctx) -> Status {
+    boot_next(r, ctx)
+}
+
+fn boot_next(r: &mut Regs, ctx: &mut Ctx) -> Status {
+    let mut tried = Vec::new();
+    while let Some(&dev) = ctx.boot_order.get(ctx.state.boot_next) {
+        ctx.state.boot_next += 1;
+        match try_boot(dev, r, ctx) {
+            Ok(()) => return Status::Jump,
+            Err(why) => tried.push(format!("{}: {why}", dev.name())),
+        }
+    }
+    let why = if tried.is_empty() {
+        "no boot device left".to_string()
+    } else {
+        tried.join("; ")
     };
-    let mut sector = [0u8; SECTOR_SIZE];
-    if disk.read(0, &mut sector).is_err() {
-        ctx.stop = Some(Stop::NoBootDevice("could not read the boot disk".into()));
-        return Status::Jump;
+    ctx.stop = Some(Stop::NoBootDevice(why));
+    Status::Jump
+}
+
+fn try_boot(dev: BootDevice, r: &mut Regs, ctx: &mut Ctx) -> Result<(), String> {
+    let image = boot_image(dev, ctx.drives)?;
+    let segment = image.segment;
+    let load = if segment == 0 {
+        BOOT_ADDR
+    } else {
+        u64::from(segment) << 4
+    };
+    if !ctx.mem.is_ram(load, image.bytes.len()) || ctx.mem.write(load, &image.bytes).is_err() {
+        return Err(format!("no RAM for the boot image at {load:#x}"));
     }
-    if sector[510..] != BOOT_SIGNATURE {
-        ctx.stop = Some(Stop::NoBootDevice(
-            "not a bootable disk (no 55AAh signature)".into(),
-        ));
-        return Status::Jump;
+    if image.cdrom.is_some() {
+        ctx.state.cdrom_boot = image.cdrom;
     }
-    if ctx.mem.write(BOOT_ADDR, &sector).is_err() {
-        ctx.stop = Some(Stop::NoBootDevice("no RAM at 0000:7C00".into()));
-        return Status::Jump;
-    }
+    // Enter at segment & F000h, as SeaBIOS: 07C0:0000 becomes 0000:7C00.
+    let (cs, ip) = if segment == 0 {
+        (0, BOOT_ADDR as u32)
+    } else {
+        (segment & 0xF000, u32::from(segment & 0x0FFF) << 4)
+    };
     *r = Regs {
         eax: 0xAA55,
-        edx: u32::from(drive),
+        edx: u32::from(image.drive),
         esp: abi::BOOT_STACK.into(),
-        eip: BOOT_ADDR as u32,
+        cs,
+        eip: ip,
         eflags: u32::from(crate::regs::FLAG_IF) | 0x2,
         ..Regs::default()
     };
-    Status::Jump
+    Ok(())
 }

@@ -8,7 +8,9 @@
 //! [`crate::bios::Bios`]'s dispatcher.
 
 use crate::clock::Clock;
-use crate::disk::Disk;
+use crate::boot::{BootDevice, ElTorito};
+use crate::disk::Drives;
+use crate::serial::ComPort;
 use crate::keyboard::KeySource;
 use crate::mem::{bda_addr, Memory};
 use crate::memmap::MemoryMap;
@@ -20,8 +22,10 @@ pub mod int10;
 pub mod int11;
 pub mod int12;
 pub mod int13;
+pub mod int14;
 pub mod int15;
 pub mod int16;
+pub mod int17;
 pub mod int19;
 pub mod int1a;
 
@@ -57,10 +61,30 @@ pub enum Stop {
     NoBootDevice(String),
 }
 
+/// What the BIOS keeps across calls.
+#[derive(Clone, Debug, Default)]
+pub struct BiosState {
+    /// Index in the boot order of the next device INT 19h/18h tries.
+    pub boot_next: usize,
+    /// The no-emulation image booted from CD-ROM, if any (INT 13h AH=4Bh).
+    pub cdrom_boot: Option<ElTorito>,
+    /// When the INT 15h AH=86h wait in progress ends.
+    pub wait_until: Option<std::time::Instant>,
+    /// Seconds the guest moved the RTC by (INT 1Ah AH=03h/05h).
+    pub rtc_offset: i64,
+    /// The RTC alarm (INT 1Ah AH=06h): hours, minutes, seconds in BCD.
+    pub alarm: Option<[u8; 3]>,
+}
+
 /// Everything a handler may touch besides the registers.
 pub struct Ctx<'a> {
     pub mem: &'a mut dyn Memory,
-    pub disk: Option<&'a Disk>,
+    pub drives: &'a Drives,
+    pub boot_order: &'a [BootDevice],
+    /// What the BIOS keeps across calls.
+    pub state: &'a mut BiosState,
+    /// COM1's UART (INT 14h), if the backend has one.
+    pub com1: Option<&'a mut dyn ComPort>,
     pub console: &'a mut dyn Write,
     pub keys: &'a mut dyn KeySource,
     pub clock: &'a dyn Clock,
@@ -150,8 +174,11 @@ pub const SERVICES: &[&Service] = &[
     &int11::SERVICE,
     &int12::SERVICE,
     &int13::SERVICE,
+    &int14::SERVICE,
     &int15::SERVICE,
     &int16::SERVICE,
+    &int17::SERVICE,
+    &int19::SERVICE_18,
     &int19::SERVICE,
     &int1a::SERVICE,
 ];

@@ -60,6 +60,8 @@ pub const SOFT_RESET_FLAG: u16 = 0x72;
 pub const DISK_LAST_STATUS: u16 = 0x74;
 /// 40:75 — number of hard disks.
 pub const HD_COUNT: u16 = 0x75;
+/// 40:7C — serial port timeouts in ticks, COM1-COM4 (bytes).
+pub const SERIAL_TIMEOUTS: u16 = 0x7C;
 /// 40:80 — start of the keyboard ring buffer (offset in segment 40h).
 pub const KBD_BUF_START: u16 = 0x80;
 /// 40:82 — end of the keyboard ring buffer (offset in segment 40h).

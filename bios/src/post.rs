@@ -98,6 +98,10 @@ fn init_bda(cfg: &HostConfig) {
     }
     for (i, port) in cfg.com_ports.iter().enumerate() {
         bda16(bda::COM_PORTS + 2 * i as u16, *port);
+        if *port != 0 {
+            // About half a second, as SeaBIOS.
+            bda8(bda::SERIAL_TIMEOUTS + i as u16, 0x0A);
+        }
     }
     bda16(bda::EBDA_SEGMENT, cfg.ebda_segment);
     bda16(bda::EQUIPMENT, cfg.equipment);

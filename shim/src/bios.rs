@@ -1,14 +1,14 @@
 //! The backend-independent half of the shim: decode a trap, run the
 //! service, write the results where the guest expects them.
 
-use crate::clock::Clock;
 use crate::boot::BootDevice;
+use crate::clock::Clock;
 use crate::disk::Drives;
-use crate::serial::ComPort;
 use crate::keyboard::KeySource;
 use crate::mem::{real_addr, Memory};
 use crate::memmap::{MemoryMap, EBDA_BASE, EBDA_KIB};
 use crate::regs::Regs;
+use crate::serial::ComPort;
 use crate::services::{vector, BiosState, Ctx, Select, Status, Stop, Vector};
 use abi::config::HostConfig;
 use abi::header::RomHeader;

@@ -153,9 +153,9 @@ pub fn el_torito(cd: &Disk) -> Result<ElTorito, ElToritoError> {
     let catalog_lba = u32::from_le_bytes([brvd[0x47], brvd[0x48], brvd[0x49], brvd[0x4A]]);
     let cat = read_sector(cd, u64::from(catalog_lba))?;
     // Validation entry: header 01h, key bytes 55h AAh, words summing to 0.
-    let sum = cat[..32]
-        .chunks(2)
-        .fold(0u16, |a, w| a.wrapping_add(u16::from_le_bytes([w[0], w[1]])));
+    let sum = cat[..32].chunks(2).fold(0u16, |a, w| {
+        a.wrapping_add(u16::from_le_bytes([w[0], w[1]]))
+    });
     if cat[0] != 0x01 || cat[0x1E] != 0x55 || cat[0x1F] != 0xAA || sum != 0 {
         return Err(ElToritoError::BadValidation);
     }
@@ -211,9 +211,9 @@ pub fn make_el_torito_image(image: &[u8], load_segment: u16, total: u64) -> Vec<
     iso[cat] = 0x01;
     iso[cat + 0x1E] = 0x55;
     iso[cat + 0x1F] = 0xAA;
-    let sum = iso[cat..cat + 32]
-        .chunks(2)
-        .fold(0u16, |a, w| a.wrapping_add(u16::from_le_bytes([w[0], w[1]])));
+    let sum = iso[cat..cat + 32].chunks(2).fold(0u16, |a, w| {
+        a.wrapping_add(u16::from_le_bytes([w[0], w[1]]))
+    });
     iso[cat + 0x1C..cat + 0x1E].copy_from_slice(&0u16.wrapping_sub(sum).to_le_bytes());
     let e = cat + 32;
     iso[e] = 0x88;
@@ -237,7 +237,10 @@ mod tests {
             BootDevice::parse_order("cdrom,disk"),
             Some(vec![BootDevice::Cdrom, BootDevice::Disk])
         );
-        assert_eq!(BootDevice::parse_order("a,c"), Some(vec![BootDevice::Floppy, BootDevice::Disk]));
+        assert_eq!(
+            BootDevice::parse_order("a,c"),
+            Some(vec![BootDevice::Floppy, BootDevice::Disk])
+        );
         assert_eq!(BootDevice::parse_order("net"), None);
     }
 

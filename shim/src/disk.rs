@@ -124,7 +124,9 @@ pub enum DiskError {
     },
     #[error("disk image {path} is empty")]
     Empty { path: String },
-    #[error("floppy image {path} is {bytes} bytes: not a 360K, 720K, 1.2M, 1.44M or 2.88M diskette")]
+    #[error(
+        "floppy image {path} is {bytes} bytes: not a 360K, 720K, 1.2M, 1.44M or 2.88M diskette"
+    )]
     FloppySize { path: String, bytes: u64 },
     #[error("sectors {lba}+{count} are past the end of the disk ({total} sectors)")]
     OutOfRange { lba: u64, count: u64, total: u64 },
@@ -181,9 +183,10 @@ impl Disk {
             return Err(DiskError::Empty { path: p });
         }
         let floppy = match kind {
-            MediaKind::Floppy => Some(
-                FloppyFormat::of_size(len).ok_or(DiskError::FloppySize { path: p, bytes: len })?,
-            ),
+            MediaKind::Floppy => Some(FloppyFormat::of_size(len).ok_or(DiskError::FloppySize {
+                path: p,
+                bytes: len,
+            })?),
             _ => None,
         };
         let geometry = match floppy {

@@ -7,6 +7,7 @@ use crate::mem::Memory;
 use crate::memmap::{KVM_IDENTITY_MAP, KVM_TSS};
 use crate::regs::Regs;
 use crate::rom::Rom;
+use crate::serial::SharedUart;
 use crate::services::Stop;
 use crate::vcpu::{serve_trap, Exit, TrapState, Vcpu};
 use kvm_bindings::{
@@ -15,10 +16,9 @@ use kvm_bindings::{
 };
 use kvm_ioctls::{Cap, Kvm, SyncReg, VcpuExit, VcpuFd, VmFd};
 use std::io::Write;
+use std::sync::{Arc, Mutex};
 use thiserror::Error;
 use vm_memory::{GuestMemoryBackend, GuestMemoryMmap, GuestMemoryRegion, MmapRegion};
-use crate::serial::SharedUart;
-use std::sync::{Arc, Mutex};
 use vm_superio::{Serial, Trigger};
 use vmm_sys_util::errno;
 use vmm_sys_util::eventfd::EventFd;
@@ -217,7 +217,6 @@ impl KvmMachine {
             exits: 0,
         })
     }
-
 
     /// Guest RAM (for inspection after a run).
     pub fn memory(&self) -> &GuestMemoryMmap {

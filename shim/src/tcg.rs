@@ -21,13 +21,13 @@
 //! SIGKILL if pbios dies first (PR_SET_PDEATHSIG).
 
 use crate::bios::Bios;
-use crate::serial::{SharedWriter, StreamPort};
 use crate::gdb::{parse_stop, GdbClient, GdbError, StopReply};
 use crate::kvm::SerialOut;
 use crate::mem::{Memory, OutOfRange};
 use crate::memmap::{MemoryMap, PCI_HOLE_START};
 use crate::regs::Regs;
 use crate::rom::Rom;
+use crate::serial::{SharedWriter, StreamPort};
 use crate::services::Stop;
 use crate::vcpu::{serve_trap, Exit, TrapState, Vcpu};
 use std::io::{Read, Write};

@@ -7,8 +7,8 @@
 //! the test then reads guest memory.
 
 use iced_x86::code_asm::*;
-use pbios::clock::{Clock, DateTime, FixedClock, HostClock};
 use pbios::boot::BootDevice;
+use pbios::clock::{Clock, DateTime, FixedClock, HostClock};
 use pbios::disk::{Disk, Drives, MediaKind};
 use pbios::keyboard::{KeySource, NoKeys};
 use pbios::mem::Memory;
@@ -229,7 +229,11 @@ impl Media<'_> {
         let open = |p: &Path, kind| Disk::attach(p, kind, read_only).expect("attach an image");
         Drives {
             floppy: self.floppy.map(|p| open(p, MediaKind::Floppy)),
-            hard: self.disks.iter().map(|p| open(p, MediaKind::HardDisk)).collect(),
+            hard: self
+                .disks
+                .iter()
+                .map(|p| open(p, MediaKind::HardDisk))
+                .collect(),
             cdrom: self.cdrom.map(|p| open(p, MediaKind::Cdrom)),
         }
     }
@@ -270,6 +274,12 @@ pub fn boot_media(media: &Media, opts: Opts) -> Run {
 /// Assembles a test guest: segments zeroed, SS:SP=0:7C00, then `body`,
 /// then `out 0F4h, al` with AL=0 (exit status 1). Returns the boot sector.
 pub fn guest(body: impl FnOnce(&mut CodeAssembler) -> Result<(), IcedError>) -> Vec<u8> {
+    boot_sector(&guest_code(body))
+}
+
+/// Assembles a test guest as [`guest`] does, without padding it to a boot
+/// sector.
+pub fn guest_code(body: impl FnOnce(&mut CodeAssembler) -> Result<(), IcedError>) -> Vec<u8> {
     let mut a = CodeAssembler::new(16).unwrap();
     (|| -> Result<(), IcedError> {
         a.cli()?;
@@ -283,7 +293,7 @@ pub fn guest(body: impl FnOnce(&mut CodeAssembler) -> Result<(), IcedError>) -> 
         exit(&mut a, 0)
     })()
     .expect("assemble the guest");
-    boot_sector(&a.assemble(0x7C00).expect("assemble the guest"))
+    a.assemble(0x7C00).expect("assemble the guest")
 }
 
 /// Ends the run with exit value `v` (process status `(v << 1) | 1`).

@@ -2,8 +2,8 @@
 //! QEMU's TCG.
 
 use clap::Parser;
-use pbios::clock::HostClock;
 use pbios::boot::{boot_image, BootDevice};
+use pbios::clock::HostClock;
 use pbios::disk::{Disk, Drives, MediaKind};
 use pbios::keyboard::StdinKeys;
 use pbios::memmap::{parse_size, MemoryMap};
@@ -128,7 +128,12 @@ fn check_bootable(args: &Args, drives: &Drives) -> Result<(), String> {
     if why.is_empty() {
         why.push(format!(
             "no attached device is in the boot order ({})",
-            args.boot.0.iter().map(|d| d.name()).collect::<Vec<_>>().join(",")
+            args.boot
+                .0
+                .iter()
+                .map(|d| d.name())
+                .collect::<Vec<_>>()
+                .join(",")
         ));
     }
     Err(why.join("; "))
@@ -171,11 +176,7 @@ fn run(args: Args) -> Result<i32, String> {
     let exit = machine.run();
     drop(_tty);
     // Whatever happened, the guest's writes reach the image files.
-    machine
-        .bios()
-        .drives()
-        .flush()
-        .map_err(|e| e.to_string())?;
+    machine.bios().drives().flush().map_err(|e| e.to_string())?;
     let exit = exit.map_err(|e| e.to_string())?;
     match &exit {
         Exit::DebugExit(_) => {}

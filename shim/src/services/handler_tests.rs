@@ -56,7 +56,8 @@ impl World {
             .unwrap()
             .set_len(2048 * 512)
             .unwrap();
-        let disk = crate::disk::Disk::attach(&path, crate::disk::MediaKind::HardDisk, false).unwrap();
+        let disk =
+            crate::disk::Disk::attach(&path, crate::disk::MediaKind::HardDisk, false).unwrap();
         World {
             mem,
             drives: Drives {

@@ -130,7 +130,10 @@ enum Op {
 /// boundary (09h).
 fn transfer(disk: &Disk, op: Op, lba: u64, count: u64, addr: u64, ctx: &mut Ctx) -> Result<(), u8> {
     let len = count as usize * disk.sector_size();
-    if lba.checked_add(count).is_none_or(|end| end > disk.sectors()) {
+    if lba
+        .checked_add(count)
+        .is_none_or(|end| end > disk.sectors())
+    {
         return Err(DISK_RET_ESECTORNOTFOUND);
     }
     if op == Op::Verify {

@@ -5,8 +5,8 @@ use super::{Ctx, Function, Select, Service, Status};
 use crate::mem::real_addr;
 use crate::memmap::{HIGH_MEMORY, KIB, MIB};
 use crate::regs::Regs;
-use std::time::{Duration, Instant};
 use abi::status::RET_EUNSUPPORTED;
+use std::time::{Duration, Instant};
 
 macro_rules! f {
     ($sel:expr, $name:ident) => {

@@ -7,14 +7,14 @@
 //! and return a [`Status`]. CF and AH are set from that status in one place,
 //! [`crate::bios::Bios`]'s dispatcher.
 
-use crate::clock::Clock;
 use crate::boot::{BootDevice, ElTorito};
+use crate::clock::Clock;
 use crate::disk::Drives;
-use crate::serial::ComPort;
 use crate::keyboard::KeySource;
 use crate::mem::{bda_addr, Memory};
 use crate::memmap::MemoryMap;
 use crate::regs::Regs;
+use crate::serial::ComPort;
 use abi::ivt::{rom_vector, RomVector};
 use std::io::Write;
 

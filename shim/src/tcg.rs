@@ -238,13 +238,43 @@ fn put32(b: &mut [u8], off: usize, v: u32) {
 }
 
 /// Guest RAM for the services: reads from the shared mapping, writes
-/// through the GDB stub (so QEMU sees them as stores and drops stale
-/// translations).
+/// into it and, once the service is done, through the GDB stub too (so
+/// QEMU sees them as stores and drops stale translations).
 struct TcgMemory {
     ram: GuestMemoryMmap,
     gdb: GdbClient,
+    /// Ranges written during this trap, to send through the stub before the
+    /// guest resumes.
+    dirty: Vec<(u64, usize)>,
     /// A failure of the connection during a service, reported after it.
     error: Option<GdbError>,
+}
+
+impl TcgMemory {
+    /// Sends the trap's writes through the stub, each range as the mapping
+    /// holds it now. Only now, after the service: QEMU applies a posted `M`
+    /// whenever it reads it, so an `M` sent in the middle of a service could
+    /// land after a later write to the same bytes and undo it (a teletype
+    /// string's cursor went backwards that way).
+    fn flush_writes(&mut self) -> Result<(), GdbError> {
+        let mut ranges = std::mem::take(&mut self.dirty);
+        ranges.sort_unstable();
+        let mut merged: Vec<(u64, u64)> = Vec::with_capacity(ranges.len());
+        for (addr, len) in ranges {
+            let end = addr + len as u64;
+            match merged.last_mut() {
+                Some(last) if addr <= last.1 => last.1 = last.1.max(end),
+                _ => merged.push((addr, end)),
+            }
+        }
+        for (addr, end) in merged {
+            let mut data = vec![0u8; (end - addr) as usize];
+            if self.ram.read(addr, &mut data).is_ok() {
+                self.gdb.write_memory(addr, &data)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Memory for TcgMemory {
@@ -261,17 +291,14 @@ impl Memory for TcgMemory {
             return Err(fail);
         }
         // Into the shared mapping (bounds-checked to guest RAM), so that
-        // reads see it at once; and through the stub (posted: applied before
-        // the guest resumes), so that QEMU drops translated code it replaces.
+        // reads see it at once; through the stub when the service is done
+        // (`flush_writes`), so that QEMU drops translated code it replaces.
         // The vCPU is stopped, so both land before the guest can look.
         self.ram.write(addr, data)?;
-        if data.is_empty() {
-            return Ok(());
+        if !data.is_empty() {
+            self.dirty.push((addr, data.len()));
         }
-        self.gdb.write_memory(addr, data).map_err(|e| {
-            self.error = Some(e);
-            fail
-        })
+        Ok(())
     }
 
     fn is_ram(&self, addr: u64, len: usize) -> bool {
@@ -398,6 +425,7 @@ impl Vcpu for TcgVcpu {
     }
 
     fn set_regs(&mut self, _old: &Regs, new: &Regs) -> Result<(), TcgError> {
+        self.mem.flush_writes()?;
         // QEMU still has IP at the trap instruction, so this always writes.
         let l = &self.layout;
         let mut b = std::mem::take(&mut self.block);
@@ -683,6 +711,7 @@ impl TcgMachine {
                 mem: TcgMemory {
                     ram,
                     gdb,
+                    dirty: Vec::new(),
                     error: None,
                 },
                 layout,

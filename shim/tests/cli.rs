@@ -286,3 +286,65 @@ fn qemu_never_outlives_pbios() {
         }
     }
 }
+
+#[test]
+fn bad_drives_and_boot_orders() {
+    let rom = rom_path();
+    let rom = rom.to_str().unwrap();
+    assert_one_line(&pbios(&["--rom", rom]), "nothing to boot");
+    let odd = tmp("odd-floppy.img", &[0u8; 1000]);
+    assert_one_line(
+        &pbios(&["--rom", rom, "--floppy", odd.to_str().unwrap()]),
+        "not a 360K, 720K, 1.2M, 1.44M or 2.88M diskette",
+    );
+    let cd = tmp("plain.iso", &vec![0u8; 40 * 2048]);
+    assert_one_line(
+        &pbios(&["--rom", rom, "--cdrom", cd.to_str().unwrap()]),
+        "no El Torito boot record",
+    );
+    let disk = tmp("boot-order.img", &bootable());
+    assert_one_line(
+        &pbios(&["--rom", rom, "--boot", "cdrom", disk.to_str().unwrap()]),
+        "no attached device is in the boot order",
+    );
+    // clap's usage error: status 2 and the reason.
+    let out = pbios(&["--rom", rom, "--boot", "net", disk.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("'net' is not a boot order"));
+    for p in [odd, cd, disk] {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+#[test]
+fn boots_a_floppy_and_a_cdrom() {
+    let rom = rom_path();
+    let rom = rom.to_str().unwrap();
+    // A diskette boot sector that exits with DL (drive 00h): status 1.
+    let mut fd = vec![0u8; 1440 * 1024];
+    fd[..4].copy_from_slice(&[0x88, 0xD0, 0xE6, 0xF4]); // mov al, dl; out F4h, al
+    let fd = tmp("boot.fd", &fd);
+    let out = pbios(&["--rom", rom, "--floppy", fd.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A CD whose no-emulation image exits with DL & 7Fh (E0h -> 60h): status C1h.
+    let mut image = vec![0u8; 512];
+    image[..6].copy_from_slice(&[0x88, 0xD0, 0x24, 0x7F, 0xE6, 0xF4]); // mov al, dl; and al, 7Fh; out
+    let cd = tmp(
+        "boot.iso",
+        &pbios::boot::make_el_torito_image(&image, 0, 64),
+    );
+    let out = pbios(&["--rom", rom, "--cdrom", cd.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0xC1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let _ = std::fs::remove_file(fd);
+    let _ = std::fs::remove_file(cd);
+}

@@ -24,6 +24,9 @@ fn every_case_gets_the_expected_answers() {
                 .cloned()
                 .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_default();
+            if std::env::var_os("PBIOS_CONF_TRACE").is_some() {
+                eprintln!("TRACE {}:\n{}", case.name, run.trace);
+            }
             failed.push(format!("{}: {msg}", case.name));
         }
     }

@@ -340,3 +340,57 @@ fn read_over_code_the_guest_ran_replaces_it() {
     assert!(!cf(run.word(1)), "read succeeded");
     assert_eq!(run.word(2), 2, "second call runs the code just read");
 }
+
+/// Writes LBA 7 from a buffer of 77h bytes with AH=43h.
+fn write_lba7() -> Vec<u8> {
+    guest(|a| {
+        a.mov(cx, 256u32)?;
+        a.mov(ax, 0x7777u32)?;
+        a.mov(di, BUF)?;
+        a.rep().stosw()?;
+        dap(a, 0x10, 1, 0, BUF as u16, 7)?;
+        a.mov(ah, 0x43u32)?;
+        a.mov(dl, 0x80u32)?;
+        a.mov(si, DAP)?;
+        a.int(0x13)?;
+        save_flags(a, 0)?;
+        save(a, 1, ax)
+    })
+}
+
+#[test]
+fn writes_reach_the_image_only_where_the_guest_wrote() {
+    let disk = TempDisk::new(&write_lba7(), DISK_SECTORS);
+    let before = std::fs::read(&disk.path).unwrap();
+    let run = boot_disk(&disk, Opts::default());
+    assert!(!cf(run.word(0)));
+    drop(run);
+    let after = std::fs::read(&disk.path).unwrap();
+    assert!(
+        after[7 * 512..8 * 512].iter().all(|&b| b == 0x77),
+        "LBA 7 written"
+    );
+    assert_eq!(before[..7 * 512], after[..7 * 512], "nothing else changed");
+    assert_eq!(before[8 * 512..], after[8 * 512..], "nothing else changed");
+}
+
+#[test]
+fn read_only_disks_refuse_writes() {
+    let disk = TempDisk::new(&write_lba7(), DISK_SECTORS);
+    let before = std::fs::read(&disk.path).unwrap();
+    let run = boot_disk(
+        &disk,
+        Opts {
+            read_only: true,
+            ..Opts::default()
+        },
+    );
+    assert!(cf(run.word(0)));
+    assert_eq!(run.word(1) >> 8, 0x03, "write protected");
+    assert_eq!(run.u16(u64::from(DAP) + 2), 0, "no blocks written");
+    assert_eq!(
+        std::fs::read(&disk.path).unwrap(),
+        before,
+        "the image is untouched"
+    );
+}

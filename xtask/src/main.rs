@@ -1,5 +1,7 @@
 //! `cargo xtask`: build the ROM, the demo disk, run the demo, run the tests.
 
+mod services;
+
 use object::{Object, ObjectSection, ObjectSymbol, SectionKind};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -12,7 +14,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   test                              build the ROMs, run every test on KVM, then
                                     the guest tests again on QEMU's TCG
   bench [-- BENCH-ARGS]             measure per-call costs on both backends
-                                    -> docs/benchmarks.md";
+                                    -> docs/benchmarks.md
+  services [--check]                write docs/services.md from the dispatch
+                                    table (--check: fail if it is stale)";
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -37,6 +41,11 @@ fn main() -> ExitCode {
         Some("run") => run_demo(&args[1..]),
         Some("test") => run_tests(&args[1..]),
         Some("bench") => run_bench(&args[1..]),
+        Some("services") => match &args[1..] {
+            [] => services::run(&root(), false),
+            [c] if c == "--check" => services::run(&root(), true),
+            _ => Err(USAGE.into()),
+        },
         _ => Err(USAGE.into()),
     };
     match result {

@@ -82,7 +82,8 @@ fn text_mode(mode: u8) -> Option<TextMode> {
             cols: 80,
             base: MONO_TEXT_BASE,
             crtc: CRTC_MONO,
-            char_height: 14,
+            // VGA's mode 7: 720x400, 9x16 characters.
+            char_height: 16,
             msr: 0x29,
         }),
         _ => None,
@@ -450,13 +451,13 @@ pub fn int10_13_write_string(r: &mut Regs, ctx: &mut Ctx) -> Status {
 }
 
 /// INT 10h AH=1Ah — display combination code; in: AL=00h get, 01h set;
-/// out: AL=1Ah, and for AL=00h BL=active display (08h VGA colour, 07h VGA
-/// mono), BH=00h (no alternate). Other AL values are not offered.
-pub fn int10_1a_display_combination(r: &mut Regs, ctx: &mut Ctx) -> Status {
+/// out: AL=1Ah, and for AL=00h BL=08h (VGA with a colour display, whatever
+/// the mode, as SeaVGABIOS), BH=00h (no alternate). Setting changes
+/// nothing. Other AL values are not offered.
+pub fn int10_1a_display_combination(r: &mut Regs, _ctx: &mut Ctx) -> Status {
     match r.al() {
         0x00 => {
-            let mono = ctx.bda_u16(bda::CRTC_ADDRESS) == CRTC_MONO;
-            r.set_bx(if mono { 0x0007 } else { 0x0008 });
+            r.set_bx(0x0008);
             r.set_al(0x1A);
             Status::Done
         }

@@ -141,6 +141,14 @@ fn read_sector(cd: &Disk, lba: u64) -> Result<Vec<u8>, ElToritoError> {
     Ok(s)
 }
 
+/// The 16-bit sum of a validation entry's little-endian words (El Torito
+/// 2.1: zero when the entry is valid).
+fn word_sum(entry: &[u8]) -> u16 {
+    entry.chunks(2).fold(0u16, |a, w| {
+        a.wrapping_add(u16::from_le_bytes([w[0], w[1]]))
+    })
+}
+
 /// Reads the boot record and the boot catalog's initial entry.
 pub fn el_torito(cd: &Disk) -> Result<ElTorito, ElToritoError> {
     let brvd = read_sector(cd, BOOT_RECORD_SECTOR)?;
@@ -153,9 +161,7 @@ pub fn el_torito(cd: &Disk) -> Result<ElTorito, ElToritoError> {
     let catalog_lba = u32::from_le_bytes([brvd[0x47], brvd[0x48], brvd[0x49], brvd[0x4A]]);
     let cat = read_sector(cd, u64::from(catalog_lba))?;
     // Validation entry: header 01h, key bytes 55h AAh, words summing to 0.
-    let sum = cat[..32].chunks(2).fold(0u16, |a, w| {
-        a.wrapping_add(u16::from_le_bytes([w[0], w[1]]))
-    });
+    let sum = word_sum(&cat[..32]);
     if cat[0] != 0x01 || cat[0x1E] != 0x55 || cat[0x1F] != 0xAA || sum != 0 {
         return Err(ElToritoError::BadValidation);
     }
@@ -201,7 +207,7 @@ pub fn make_el_torito_image(image: &[u8], load_segment: u16, total: u64) -> Vec<
     iso[br + 6] = 1;
     iso[br + 7..br + 30].copy_from_slice(b"EL TORITO SPECIFICATION");
     iso[br + 0x47..br + 0x4B].copy_from_slice(&18u32.to_le_bytes());
-    // Volume descriptor set terminator at 19... placed after the catalog.
+    // Volume descriptor set terminator at 19, after the catalog.
     let term = 19 * cd;
     iso[term] = 0xFF;
     iso[term + 1..term + 6].copy_from_slice(b"CD001");
@@ -211,9 +217,7 @@ pub fn make_el_torito_image(image: &[u8], load_segment: u16, total: u64) -> Vec<
     iso[cat] = 0x01;
     iso[cat + 0x1E] = 0x55;
     iso[cat + 0x1F] = 0xAA;
-    let sum = iso[cat..cat + 32].chunks(2).fold(0u16, |a, w| {
-        a.wrapping_add(u16::from_le_bytes([w[0], w[1]]))
-    });
+    let sum = word_sum(&iso[cat..cat + 32]);
     iso[cat + 0x1C..cat + 0x1E].copy_from_slice(&0u16.wrapping_sub(sum).to_le_bytes());
     let e = cat + 32;
     iso[e] = 0x88;

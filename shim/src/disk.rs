@@ -240,9 +240,15 @@ impl Disk {
         }
     }
 
+    /// Whether sectors `lba`..`lba + count` are all on the disk.
+    pub fn contains(&self, lba: u64, count: u64) -> bool {
+        lba.checked_add(count)
+            .is_some_and(|end| end <= self.sectors)
+    }
+
     fn check_range(&self, lba: u64, len: usize) -> Result<u64, DiskError> {
         let count = (len / self.sector_size) as u64;
-        if lba.checked_add(count).is_none_or(|end| end > self.sectors) {
+        if !self.contains(lba, count) {
             return Err(DiskError::OutOfRange {
                 lba,
                 count,

@@ -172,15 +172,16 @@ const fn bda(off: u32) -> u32 {
 }
 
 const BUF: u32 = 0x1000;
-const DAP: u32 = 0x0600;
 
-fn dap(a: &mut CodeAssembler, count: u16, seg: u16, off: u16, lba: u32) -> Result<(), IcedError> {
-    a.mov(word_ptr(DAP), 0x0010u32)?;
-    a.mov(word_ptr(DAP + 2), u32::from(count))?;
-    a.mov(word_ptr(DAP + 4), u32::from(off))?;
-    a.mov(word_ptr(DAP + 6), u32::from(seg))?;
-    a.mov(dword_ptr(DAP + 8), lba)?;
-    a.mov(dword_ptr(DAP + 12), 0u32)?;
+/// A 10h-byte packet at DAP, and DS:SI pointing at it.
+fn packet(
+    a: &mut CodeAssembler,
+    count: u16,
+    seg: u16,
+    off: u16,
+    lba: u32,
+) -> Result<(), IcedError> {
+    dap(a, 0x10, count, seg, off, lba)?;
     a.mov(si, DAP)
 }
 
@@ -188,9 +189,9 @@ fn w(run: &Run, i: u64) -> u16 {
     run.word(i)
 }
 
-/// CF set in a masked flags word.
+/// CF in a recorded flags word.
 fn c(run: &Run, i: u64) -> bool {
-    run.word(i) & 1 != 0
+    cf(run.word(i))
 }
 
 // ---------------------------------------------------------------- INT 10h
@@ -797,17 +798,17 @@ fn disk_ext_guest() -> Vec<u8> {
         r.a.mov(ax, 0xC3C3u32)?;
         r.a.mov(di, BUF)?;
         r.a.rep().stosw()?;
-        dap(r.a, 2, 0, BUF as u16, 500)?;
+        packet(r.a, 2, 0, BUF as u16, 500)?;
         call(r, 0x43, 0x80)?; // 0-2
-        dap(r.a, 2, 0x0300, 0, 500)?;
+        packet(r.a, 2, 0x0300, 0, 500)?;
         call(r, 0x42, 0x80)?; // 3-5
         r.m(0x3000)?; // 6
         r.m(0x33FE)?; // 7
-        dap(r.a, 3, 0, 0, 10)?;
+        packet(r.a, 3, 0, 0, 10)?;
         call(r, 0x44, 0x80)?; // 8-10 verify
-        dap(r.a, 0, 0, 0, 30000)?;
+        packet(r.a, 0, 0, 0, 30000)?;
         call(r, 0x47, 0x80)?; // 11-13 seek
-        dap(r.a, 1, 0, 0, DISK_SECTORS as u32)?;
+        packet(r.a, 1, 0, 0, DISK_SECTORS as u32)?;
         call(r, 0x47, 0x80)?; // 14-16 seek past the end
         Ok(())
     })
@@ -829,15 +830,15 @@ fn disk_ext_check(run: &Run) {
 fn disk_ext_errors_guest() -> Vec<u8> {
     rec_guest(|r| {
         let call = ext_call;
-        dap(r.a, 1, 0x0400, 0, DISK_SECTORS as u32)?;
+        packet(r.a, 1, 0x0400, 0, DISK_SECTORS as u32)?;
         call(r, 0x42, 0x80)?; // 0-2 LBA past the end
-        dap(r.a, 0, 0x0400, 0, 5)?;
+        packet(r.a, 0, 0x0400, 0, 5)?;
         call(r, 0x42, 0x80)?; // 3-5 count 0
-        dap(r.a, 129, 0x0400, 0, 5)?;
+        packet(r.a, 129, 0x0400, 0, 5)?;
         call(r, 0x42, 0x80)?; // 6-8 over 64 KiB
-        dap(r.a, 2, 0x0400, 0, DISK_SECTORS as u32 - 1)?;
+        packet(r.a, 2, 0x0400, 0, DISK_SECTORS as u32 - 1)?;
         call(r, 0x42, 0x80)?; // 9-11 runs off the end
-        dap(r.a, 1, 0x0400, 0, 5)?;
+        packet(r.a, 1, 0x0400, 0, 5)?;
         r.a.mov(byte_ptr(DAP), 0x08u32)?;
         call(r, 0x42, 0x80)?; // 12-14 packet too small
         r.a.mov(byte_ptr(DAP), 0x10u32)?; // the same packet, full size
@@ -1024,7 +1025,7 @@ fn cdrom_guest() -> Vec<u8> {
         r.fa()?; // 16-17
         r.m(0x2002)?; // 18 flags
         r.m(0x2018)?; // 19 bytes per sector
-        dap(r.a, 1, 0, BUF as u16, 20)?;
+        packet(r.a, 1, 0, BUF as u16, 20)?;
         r.a.mov(ah, 0x42u32)?;
         r.a.mov(dl, 0xE0u32)?;
         r.int(0x13)?;

@@ -350,3 +350,24 @@ pub fn zf(flags: u16) -> bool {
 pub fn if_(flags: u16) -> bool {
     flags & 0x200 != 0
 }
+
+/// Where guests put an INT 13h disk address packet.
+pub const DAP: u32 = 0x0600;
+
+/// Writes a disk address packet at [`DAP`]: `size` (10h, or 18h for a
+/// 64-bit buffer address), block count, buffer `seg`:`off`, 32-bit LBA.
+pub fn dap(
+    a: &mut CodeAssembler,
+    size: u8,
+    count: u16,
+    seg: u16,
+    off: u16,
+    lba: u32,
+) -> Result<(), IcedError> {
+    a.mov(word_ptr(DAP), u32::from(size))?; // size, reserved byte 0
+    a.mov(word_ptr(DAP + 2), u32::from(count))?;
+    a.mov(word_ptr(DAP + 4), u32::from(off))?;
+    a.mov(word_ptr(DAP + 6), u32::from(seg))?;
+    a.mov(dword_ptr(DAP + 8), lba)?;
+    a.mov(dword_ptr(DAP + 12), 0u32)
+}

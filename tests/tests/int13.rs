@@ -5,25 +5,6 @@ use iced_x86::code_asm::*;
 use pbios_tests::harness::*;
 
 const BUF: u32 = 0x1000;
-const DAP: u32 = 0x0600;
-
-/// Writes a disk address packet at DAP.
-fn dap(
-    a: &mut CodeAssembler,
-    size: u8,
-    count: u16,
-    seg: u16,
-    off: u16,
-    lba: u32,
-) -> Result<(), IcedError> {
-    a.mov(byte_ptr(DAP), size as u32)?;
-    a.mov(byte_ptr(DAP + 1), 0u32)?;
-    a.mov(word_ptr(DAP + 2), count as u32)?;
-    a.mov(word_ptr(DAP + 4), off as u32)?;
-    a.mov(word_ptr(DAP + 6), seg as u32)?;
-    a.mov(dword_ptr(DAP + 8), lba)?;
-    a.mov(dword_ptr(DAP + 12), 0u32)
-}
 
 fn assert_pattern(run: &Run, addr: u64, first_lba: u64, sectors: u64) {
     let data = run.bytes(addr, (sectors * 512) as usize);

@@ -3,42 +3,32 @@
 //! them. Teletype and string output also go to the host console. VBE is
 //! answered "not supported".
 
-use super::{Ctx, Function, Select, Service, Status};
+use super::{Ctx, Service, Status};
 use crate::mem::real_addr;
 use crate::memmap::{MONO_TEXT_BASE, VGA_TEXT_BASE};
 use crate::regs::Regs;
 use abi::bda;
 
-macro_rules! f {
-    ($ah:expr, $name:ident) => {
-        Function {
-            select: Select::Ah($ah),
-            name: stringify!($name),
-            handler: $name,
-        }
-    };
-}
-
 pub const SERVICE: Service = Service {
     vector: 0x10,
     name: "video",
     functions: &[
-        f!(0x00, int10_00_set_mode),
-        f!(0x01, int10_01_set_cursor_shape),
-        f!(0x02, int10_02_set_cursor_position),
-        f!(0x03, int10_03_get_cursor),
-        f!(0x05, int10_05_select_page),
-        f!(0x06, int10_06_scroll_up),
-        f!(0x07, int10_07_scroll_down),
-        f!(0x08, int10_08_read_char_attr),
-        f!(0x09, int10_09_write_char_attr),
-        f!(0x0A, int10_0a_write_char),
-        f!(0x0E, int10_0e_teletype),
-        f!(0x0F, int10_0f_get_mode),
-        f!(0x12, int10_12_ega_info),
-        f!(0x13, int10_13_write_string),
-        f!(0x1A, int10_1a_display_combination),
-        f!(0x4F, int10_4f_vbe),
+        function!(0x00, int10_00_set_mode),
+        function!(0x01, int10_01_set_cursor_shape),
+        function!(0x02, int10_02_set_cursor_position),
+        function!(0x03, int10_03_get_cursor),
+        function!(0x05, int10_05_select_page),
+        function!(0x06, int10_06_scroll_up),
+        function!(0x07, int10_07_scroll_down),
+        function!(0x08, int10_08_read_char_attr),
+        function!(0x09, int10_09_write_char_attr),
+        function!(0x0A, int10_0a_write_char),
+        function!(0x0E, int10_0e_teletype),
+        function!(0x0F, int10_0f_get_mode),
+        function!(0x12, int10_12_ega_info),
+        function!(0x13, int10_13_write_string),
+        function!(0x1A, int10_1a_display_combination),
+        function!(0x4F, int10_4f_vbe),
     ],
     // The video BIOS leaves registers alone for a function it lacks.
     unsupported: Status::Done,

@@ -3,48 +3,38 @@
 //! Semantics follow SeaBIOS's `disk.c`, `floppy.c` and `cdrom.c`; where they
 //! and EDD 3.0 or El Torito differ, the spec wins (noted on the function).
 
-use super::{Ctx, Function, Select, Service, Status};
+use super::{Ctx, Service, Status};
 use crate::disk::{Disk, DiskError, MediaKind, CDROM_DRIVE, FIRST_HD, SECTOR_SIZE};
 use crate::mem::real_addr;
 use crate::regs::Regs;
 use abi::bda;
 use abi::status::*;
 
-macro_rules! f {
-    ($ah:expr, $name:ident) => {
-        Function {
-            select: Select::Ah($ah),
-            name: stringify!($name),
-            handler: $name,
-        }
-    };
-}
-
 pub const SERVICE: Service = Service {
     vector: 0x13,
     name: "disk",
     functions: &[
-        f!(0x00, int13_00_reset),
-        f!(0x01, int13_01_get_status),
-        f!(0x02, int13_02_read_chs),
-        f!(0x03, int13_03_write_chs),
-        f!(0x04, int13_04_verify_chs),
-        f!(0x05, int13_05_format_track),
-        f!(0x08, int13_08_get_parameters),
-        f!(0x0C, int13_0c_seek),
-        f!(0x0D, int13_0d_alternate_reset),
-        f!(0x10, int13_10_test_ready),
-        f!(0x11, int13_11_recalibrate),
-        f!(0x14, int13_14_controller_diagnostic),
-        f!(0x15, int13_15_get_disk_type),
-        f!(0x16, int13_16_change_line_status),
-        f!(0x41, int13_41_extensions_check),
-        f!(0x42, int13_42_extended_read),
-        f!(0x43, int13_43_extended_write),
-        f!(0x44, int13_44_extended_verify),
-        f!(0x47, int13_47_extended_seek),
-        f!(0x48, int13_48_get_extended_parameters),
-        f!(0x4B, int13_4b_emulation_status),
+        function!(0x00, int13_00_reset),
+        function!(0x01, int13_01_get_status),
+        function!(0x02, int13_02_read_chs),
+        function!(0x03, int13_03_write_chs),
+        function!(0x04, int13_04_verify_chs),
+        function!(0x05, int13_05_format_track),
+        function!(0x08, int13_08_get_parameters),
+        function!(0x0C, int13_0c_seek),
+        function!(0x0D, int13_0d_alternate_reset),
+        function!(0x10, int13_10_test_ready),
+        function!(0x11, int13_11_recalibrate),
+        function!(0x14, int13_14_controller_diagnostic),
+        function!(0x15, int13_15_get_disk_type),
+        function!(0x16, int13_16_change_line_status),
+        function!(0x41, int13_41_extensions_check),
+        function!(0x42, int13_42_extended_read),
+        function!(0x43, int13_43_extended_write),
+        function!(0x44, int13_44_extended_verify),
+        function!(0x47, int13_47_extended_seek),
+        function!(0x48, int13_48_get_extended_parameters),
+        function!(0x4B, int13_4b_emulation_status),
     ],
     unsupported: Status::Fail(DISK_RET_EPARAM),
     finish: Some(record_status),
@@ -130,10 +120,7 @@ enum Op {
 /// boundary (09h).
 fn transfer(disk: &Disk, op: Op, lba: u64, count: u64, addr: u64, ctx: &mut Ctx) -> Result<(), u8> {
     let len = count as usize * disk.sector_size();
-    if lba
-        .checked_add(count)
-        .is_none_or(|end| end > disk.sectors())
-    {
+    if !disk.contains(lba, count) {
         return Err(DISK_RET_ESECTORNOTFOUND);
     }
     if op == Op::Verify {
@@ -563,8 +550,12 @@ pub fn int13_48_get_extended_parameters(r: &mut Regs, ctx: &mut Ctx) -> Status {
         out.extend_from_slice(interface);
         // Interface path: I/O base of the primary channel (ISA).
         out.extend_from_slice(&0x01F0u64.to_le_bytes());
-        // Device path: master (0) on the channel; the drive's number for the others.
-        let unit = r.dl().wrapping_sub(FIRST_HD) & 0x7F;
+        // Device path: the hard disk's index (0 = master, as SeaBIOS's
+        // master/slave flag for the first); the CD-ROM is unit 0.
+        let unit = match disk.kind() {
+            MediaKind::HardDisk => r.dl() - FIRST_HD,
+            _ => 0,
+        };
         out.extend_from_slice(&u64::from(unit).to_le_bytes());
         out.push(0); // reserved
         let sum = out[start..].iter().fold(0u8, |a, b| a.wrapping_add(*b));

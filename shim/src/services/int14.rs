@@ -1,29 +1,19 @@
 //! INT 14h — serial port services on COM1 (the only port in BDA 40:00),
 //! backed by the machine's UART.
 
-use super::{Ctx, Function, Select, Service, Status};
+use super::{Ctx, Service, Status};
 use crate::regs::Regs;
 use crate::serial::{reg, ComPort};
 use abi::bda;
-
-macro_rules! f {
-    ($ah:expr, $name:ident) => {
-        Function {
-            select: Select::Ah($ah),
-            name: stringify!($name),
-            handler: $name,
-        }
-    };
-}
 
 pub const SERVICE: Service = Service {
     vector: 0x14,
     name: "serial",
     functions: &[
-        f!(0x00, int14_00_init_port),
-        f!(0x01, int14_01_send),
-        f!(0x02, int14_02_receive),
-        f!(0x03, int14_03_status),
+        function!(0x00, int14_00_init_port),
+        function!(0x01, int14_01_send),
+        function!(0x02, int14_02_receive),
+        function!(0x03, int14_03_status),
     ],
     // CF=1 with AX untouched, as for a missing port (SeaBIOS).
     unsupported: Status::CarrySet,

@@ -1,43 +1,33 @@
 //! INT 15h — system services: memory maps, A20, waits, block moves, the
 //! configuration table.
 
-use super::{Ctx, Function, Select, Service, Status};
+use super::{Ctx, Service, Status};
 use crate::mem::real_addr;
 use crate::memmap::{HIGH_MEMORY, KIB, MIB};
 use crate::regs::Regs;
 use abi::status::RET_EUNSUPPORTED;
 use std::time::{Duration, Instant};
 
-macro_rules! f {
-    ($sel:expr, $name:ident) => {
-        Function {
-            select: $sel,
-            name: stringify!($name),
-            handler: $name,
-        }
-    };
-}
-
 pub const SERVICE: Service = Service {
     vector: 0x15,
     name: "system",
     functions: &[
-        f!(Select::Ax(0x2400), int15_2400_disable_a20),
-        f!(Select::Ax(0x2401), int15_2401_enable_a20),
-        f!(Select::Ax(0x2402), int15_2402_a20_status),
-        f!(Select::Ax(0x2403), int15_2403_a20_support),
-        f!(Select::Ah(0x4F), int15_4f_keyboard_intercept),
-        f!(Select::Ah(0x53), int15_53_apm),
-        f!(Select::Ah(0x86), int15_86_wait),
-        f!(Select::Ah(0x87), int15_87_block_move),
-        f!(Select::Ah(0x88), int15_88_extended_memory),
-        f!(Select::Ah(0x90), int15_90_device_busy),
-        f!(Select::Ah(0x91), int15_91_interrupt_complete),
-        f!(Select::Ah(0xC0), int15_c0_configuration),
-        f!(Select::Ah(0xEC), int15_ec_cpu_mode),
-        f!(Select::Ax(0xE801), int15_e801_memory_size),
-        f!(Select::Ax(0xE820), int15_e820_memory_map),
-        f!(Select::Ax(0xE980), int15_e980_speedstep),
+        function!(ax 0x2400, int15_2400_disable_a20),
+        function!(ax 0x2401, int15_2401_enable_a20),
+        function!(ax 0x2402, int15_2402_a20_status),
+        function!(ax 0x2403, int15_2403_a20_support),
+        function!(0x4F, int15_4f_keyboard_intercept),
+        function!(0x53, int15_53_apm),
+        function!(0x86, int15_86_wait),
+        function!(0x87, int15_87_block_move),
+        function!(0x88, int15_88_extended_memory),
+        function!(0x90, int15_90_device_busy),
+        function!(0x91, int15_91_interrupt_complete),
+        function!(0xC0, int15_c0_configuration),
+        function!(0xEC, int15_ec_cpu_mode),
+        function!(ax 0xE801, int15_e801_memory_size),
+        function!(ax 0xE820, int15_e820_memory_map),
+        function!(ax 0xE980, int15_e980_speedstep),
     ],
     unsupported: Status::Fail(RET_EUNSUPPORTED),
     finish: None,

@@ -4,34 +4,24 @@
 //! would) before each call, so a guest that reads the BDA directly sees the
 //! same keys.
 
-use super::{Ctx, Function, Select, Service, Status};
+use super::{Ctx, Service, Status};
 use crate::regs::Regs;
 use abi::bda;
-
-macro_rules! f {
-    ($ah:expr, $name:ident) => {
-        Function {
-            select: Select::Ah($ah),
-            name: stringify!($name),
-            handler: $name,
-        }
-    };
-}
 
 pub const SERVICE: Service = Service {
     vector: 0x16,
     name: "keyboard",
     functions: &[
-        f!(0x00, int16_00_read_key),
-        f!(0x01, int16_01_check_key),
-        f!(0x02, int16_02_shift_flags),
-        f!(0x03, int16_03_set_typematic),
-        f!(0x05, int16_05_store_key),
-        f!(0x09, int16_09_capabilities),
-        f!(0x0A, int16_0a_keyboard_id),
-        f!(0x10, int16_10_read_extended_key),
-        f!(0x11, int16_11_check_extended_key),
-        f!(0x12, int16_12_extended_shift_flags),
+        function!(0x00, int16_00_read_key),
+        function!(0x01, int16_01_check_key),
+        function!(0x02, int16_02_shift_flags),
+        function!(0x03, int16_03_set_typematic),
+        function!(0x05, int16_05_store_key),
+        function!(0x09, int16_09_capabilities),
+        function!(0x0A, int16_0a_keyboard_id),
+        function!(0x10, int16_10_read_extended_key),
+        function!(0x11, int16_11_check_extended_key),
+        function!(0x12, int16_12_extended_shift_flags),
     ],
     // The keyboard BIOS leaves registers alone for a function it lacks.
     unsupported: Status::Done,

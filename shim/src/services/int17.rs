@@ -1,26 +1,16 @@
 //! INT 17h — printer services. The machine has no parallel port (BDA 40:08
 //! is empty, `abi::bda::LPT_PORTS`), so every call gets the BIOS's answer for a missing printer.
 
-use super::{Ctx, Function, Select, Service, Status};
+use super::{Ctx, Service, Status};
 use crate::regs::Regs;
-
-macro_rules! f {
-    ($ah:expr, $name:ident) => {
-        Function {
-            select: Select::Ah($ah),
-            name: stringify!($name),
-            handler: $name,
-        }
-    };
-}
 
 pub const SERVICE: Service = Service {
     vector: 0x17,
     name: "printer",
     functions: &[
-        f!(0x00, int17_00_print_char),
-        f!(0x01, int17_01_init_printer),
-        f!(0x02, int17_02_printer_status),
+        function!(0x00, int17_00_print_char),
+        function!(0x01, int17_01_init_printer),
+        function!(0x02, int17_02_printer_status),
     ],
     unsupported: Status::CarrySet,
     finish: None,

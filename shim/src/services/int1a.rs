@@ -1,33 +1,23 @@
 //! INT 1Ah — time of day: the BDA tick count and the host's clock as the RTC.
 
-use super::{Ctx, Function, Select, Service, Status};
+use super::{Ctx, Service, Status};
 use crate::clock::{bcd, from_bcd, DateTime};
 use crate::regs::Regs;
 use abi::bda;
-
-macro_rules! f {
-    ($ah:expr, $name:ident) => {
-        Function {
-            select: Select::Ah($ah),
-            name: stringify!($name),
-            handler: $name,
-        }
-    };
-}
 
 pub const SERVICE: Service = Service {
     vector: 0x1A,
     name: "time",
     functions: &[
-        f!(0x00, int1a_00_get_ticks),
-        f!(0x01, int1a_01_set_ticks),
-        f!(0x02, int1a_02_get_rtc_time),
-        f!(0x03, int1a_03_set_rtc_time),
-        f!(0x04, int1a_04_get_rtc_date),
-        f!(0x05, int1a_05_set_rtc_date),
-        f!(0x06, int1a_06_set_alarm),
-        f!(0x07, int1a_07_cancel_alarm),
-        f!(0xB1, int1a_b1_pci_bios),
+        function!(0x00, int1a_00_get_ticks),
+        function!(0x01, int1a_01_set_ticks),
+        function!(0x02, int1a_02_get_rtc_time),
+        function!(0x03, int1a_03_set_rtc_time),
+        function!(0x04, int1a_04_get_rtc_date),
+        function!(0x05, int1a_05_set_rtc_date),
+        function!(0x06, int1a_06_set_alarm),
+        function!(0x07, int1a_07_cancel_alarm),
+        function!(0xB1, int1a_b1_pci_bios),
     ],
     // CF=1 with AH unchanged (SeaBIOS).
     unsupported: Status::CarrySet,

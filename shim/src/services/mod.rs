@@ -18,6 +18,25 @@ use crate::serial::ComPort;
 use abi::ivt::{rom_vector, RomVector};
 use std::io::Write;
 
+/// A [`Function`] entry named after its handler: `function!(0x42,
+/// int13_42_extended_read)` answers AH=42h, `function!(ax 0xE820, …)` AX=E820h.
+macro_rules! function {
+    (ax $ax:expr, $name:ident) => {
+        $crate::services::Function {
+            select: $crate::services::Select::Ax($ax),
+            name: stringify!($name),
+            handler: $name,
+        }
+    };
+    ($ah:expr, $name:ident) => {
+        $crate::services::Function {
+            select: $crate::services::Select::Ah($ah),
+            name: stringify!($name),
+            handler: $name,
+        }
+    };
+}
+
 pub mod int10;
 pub mod int11;
 pub mod int12;

@@ -162,6 +162,22 @@ impl RomHeader {
             .chain(core::iter::once(self.private_trap))
     }
 
+    /// Whether `linear_rip` is the address of a trap instruction (one of
+    /// [`RomHeader::trap_sites`]), as opposed to a point past one.
+    pub fn is_trap_site(&self, linear_rip: u64) -> bool {
+        let in_table = linear_rip
+            .checked_sub(u64::from(self.stub_table))
+            .is_some_and(|rel| {
+                rel % u64::from(self.stub_stride) == 0
+                    && rel / u64::from(self.stub_stride) < u64::from(self.stub_count)
+            });
+        in_table
+            || linear_rip == u64::from(self.private_trap)
+            || crate::COMPAT_STUBS
+                .iter()
+                .any(|(_, off)| linear_rip == u64::from(crate::ROM_BASE + u32::from(*off)))
+    }
+
     /// Linear address of the trap instruction that serves `vector` (its
     /// compatibility entry point, if it has one).
     pub fn stub_address(&self, vector: u8) -> u32 {
@@ -211,6 +227,12 @@ mod tests {
         assert_eq!(h.trap_sites().count(), 257 + crate::COMPAT_STUBS.len());
         assert_eq!(h.trap_sites().nth(0x13), Some(0xF0400 + 0x13 * 4));
         assert_eq!(h.trap_sites().last(), Some(0xF0090));
+        for site in h.trap_sites() {
+            assert!(h.is_trap_site(u64::from(site)), "{site:#x}");
+            assert!(!h.is_trap_site(u64::from(site) + 2), "{site:#x} + 2");
+        }
+        assert!(!h.is_trap_site(0xF0400 - 4));
+        assert!(!h.is_trap_site(0xF0400 + 256 * 4));
     }
 
     #[test]

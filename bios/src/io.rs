@@ -73,6 +73,24 @@ pub fn poke32(addr: u32, value: u32) {
     }
 }
 
+/// Writes `value` to `count` 32-bit words from physical `addr` up, with one
+/// `rep stosd` (a single instruction however long the run: it is what the
+/// firmware's instruction count and its time on an emulating hypervisor
+/// depend on).
+pub fn fill32(addr: u32, value: u32, count: u32) {
+    // SAFETY: as for `poke8`; the direction flag is clear (the POST entry
+    // clears it and nothing sets it).
+    unsafe {
+        asm!(
+            "rep stosd",
+            inout("edi") addr => _,
+            inout("ecx") count => _,
+            in("eax") value,
+            options(nostack)
+        )
+    }
+}
+
 /// Calls private host service `svc` (AL) with EDI and ECX; returns EAX.
 /// The trap itself is the ROM's one private trap site (`private_trap` in
 /// `asm16.rs`, listed in the header).

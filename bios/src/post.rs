@@ -1,6 +1,6 @@
 //! Power-on self test, in 32-bit flat protected mode.
 
-use crate::io::{cpuid, outb, peek32, poke16, poke32, poke8, rdmsr, trap};
+use crate::io::{cpuid, fill32, outb, peek32, poke16, poke32, poke8, rdmsr, trap};
 use abi::bda;
 use abi::config::HostConfig;
 use abi::ivt::{rom_vector, RomVector, PIC1_BASE, PIC2_BASE};
@@ -53,6 +53,26 @@ pub extern "C" fn pbios_post() {
     trap(abi::svc::POST_DONE, 0, 0);
 }
 
+/// The vectors that do not point at their own stub-table slot (IRQ
+/// handlers, data pointers, compatibility entry points), found at compile
+/// time so POST visits only these after one pass over the table.
+const SPECIAL: ([u8; 256], usize) = {
+    let mut list = [0u8; 256];
+    let mut n = 0;
+    let mut v = 0;
+    while v < 256 {
+        let vector = v as u8;
+        let slot = matches!(rom_vector(vector), RomVector::Stub)
+            && abi::entry_offset(vector) == abi::table_stub_offset(vector);
+        if !slot {
+            list[n] = vector;
+            n += 1;
+        }
+        v += 1;
+    }
+    (list, n)
+};
+
 /// Fills all 256 vectors from [`abi::ivt::rom_vector`].
 fn init_ivt() {
     // Only the addresses of the linker-placed ROM symbols are taken.
@@ -63,9 +83,18 @@ fn init_ivt() {
         rom_offset(&raw const dummy_iret),
         rom_offset(&raw const diskette_params),
     );
+    // Every vector's stub-table slot first: the slots are evenly spaced.
+    let mut entry = far_rom(abi::table_stub_offset(0));
     let mut v: u32 = 0;
     while v < 256 {
-        let vector = v as u8;
+        poke32(v * 4, entry);
+        entry += u32::from(abi::STUB_STRIDE);
+        v += 1;
+    }
+    let (list, n) = SPECIAL;
+    let mut i = 0;
+    while i < n {
+        let vector = list[i];
         let entry = match rom_vector(vector) {
             RomVector::Stub => far_rom(abi::entry_offset(vector)),
             RomVector::Nmi => far_rom(abi::rom::NMI),
@@ -76,8 +105,8 @@ fn init_ivt() {
             RomVector::DisketteParams => far_rom(fdpt),
             RomVector::Null => 0,
         };
-        poke32(v * 4, entry);
-        v += 1;
+        poke32(u32::from(vector) * 4, entry);
+        i += 1;
     }
 }
 
@@ -91,11 +120,7 @@ fn bda16(off: u16, v: u16) {
 
 /// The BIOS Data Area, as SeaBIOS leaves it for an 80x25 colour text mode.
 fn init_bda(cfg: &HostConfig) {
-    let mut a = bda::BASE;
-    while a < bda::BASE + 0x100 {
-        poke32(a, 0);
-        a += 4;
-    }
+    fill32(bda::BASE, 0, 0x100 / 4);
     for (i, port) in cfg.com_ports.iter().enumerate() {
         bda16(bda::COM_PORTS + 2 * i as u16, *port);
         if *port != 0 {
@@ -132,11 +157,7 @@ fn init_bda(cfg: &HostConfig) {
     bda8(bda::VIDEO_SWITCHES, 0xF9);
     bda8(bda::MODESET_CTL, 0x51);
     // A blank 80x25 screen: space on light grey.
-    let mut a = VGA_TEXT;
-    while a < VGA_TEXT + 80 * 25 * 2 {
-        poke32(a, 0x0720_0720);
-        a += 4;
-    }
+    fill32(VGA_TEXT, 0x0720_0720, 80 * 25 * 2 / 4);
 }
 
 /// Colour text-mode video memory.
@@ -149,11 +170,7 @@ fn init_ebda(cfg: &HostConfig) {
     if base == 0 || size == 0 {
         return;
     }
-    let mut a = base;
-    while a < base + size {
-        poke32(a, 0);
-        a += 4;
-    }
+    fill32(base, 0, size / 4);
     poke8(base, cfg.ebda_kib as u8);
 }
 

@@ -50,6 +50,10 @@ pub struct Stats {
     pub calls: u64,
     /// When POST reported it was done.
     pub post_done: Option<Instant>,
+    /// When INT 19h (or 18h) handed the guest to a boot sector.
+    pub booted: Option<Instant>,
+    /// BIOS calls served up to then.
+    pub calls_at_boot: u64,
 }
 
 /// The BIOS: the ROM's header, the machine, the devices.
@@ -193,6 +197,10 @@ impl Bios {
             Status::CarrySet => regs.set_cf(true),
             Status::Done | Status::Unsupported | Status::Jump => {}
             Status::Wait => self.wait(v, regs, mem),
+        }
+        if answer == Status::Jump && self.stats.booted.is_none() {
+            self.stats.booted = Some(Instant::now());
+            self.stats.calls_at_boot = self.stats.calls;
         }
         if matches!(answer, Status::Wait | Status::Jump) {
             // Nothing returns through the IRET frame this time.

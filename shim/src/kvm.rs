@@ -9,10 +9,11 @@ use crate::regs::Regs;
 use crate::rom::Rom;
 use crate::serial::SharedUart;
 use crate::services::Stop;
-use crate::vcpu::{serve_trap, Exit, TrapState, Vcpu};
+use crate::vcpu::{serve_trap, Exit, RunStats, TrapState, Vcpu};
 use kvm_bindings::{
-    kvm_pit_config, kvm_regs, kvm_sregs, kvm_userspace_memory_region, KVM_MAX_CPUID_ENTRIES,
-    KVM_MEM_READONLY, KVM_PIT_SPEAKER_DUMMY,
+    kvm_guest_debug, kvm_pit_config, kvm_regs, kvm_sregs, kvm_userspace_memory_region,
+    KVM_GUESTDBG_ENABLE, KVM_GUESTDBG_SINGLESTEP, KVM_MAX_CPUID_ENTRIES, KVM_MEM_READONLY,
+    KVM_PIT_SPEAKER_DUMMY,
 };
 use kvm_ioctls::{Cap, Kvm, SyncReg, VcpuExit, VcpuFd, VmFd};
 use std::io::Write;
@@ -52,6 +53,8 @@ pub enum KvmError {
     SerialIrq(errno::Error),
     #[error("cannot read the vCPU's registers: {0}")]
     GetRegs(errno::Error),
+    #[error("cannot single-step the vCPU: {0}")]
+    SingleStep(errno::Error),
     #[error("cannot write the vCPU's registers: {0}")]
     SetRegs(errno::Error),
     #[error("KVM_RUN failed: {0}")]
@@ -95,6 +98,10 @@ struct KvmVcpu {
     sync_regs: bool,
     /// The registers read at this trap, to write back with changes.
     saved: Option<(kvm_regs, kvm_sregs)>,
+    /// The ROM's header: where the trap instructions are.
+    header: abi::header::RomHeader,
+    /// This trap's OUT has not been skipped yet (see [`KvmVcpu::trap_state`]).
+    skip_pending: bool,
 }
 
 /// A KVM virtual machine running the pbios ROM.
@@ -106,8 +113,10 @@ pub struct KvmMachine {
     _rom: MmapRegion,
     serial: Arc<Mutex<KvmSerial>>,
     bios: Bios,
-    /// KVM exits taken (all kinds).
-    pub exits: u64,
+    stats: RunStats,
+    /// Single-steps the firmware to count its instructions.
+    count_instructions: bool,
+    instructions: u64,
 }
 
 fn map(vm: &VmFd, slot: u32, addr: u64, size: u64, host: u64, flags: u32) -> Result<(), KvmError> {
@@ -136,7 +145,6 @@ impl KvmMachine {
             (Cap::Irqchip, "an in-kernel irqchip"),
             (Cap::Pit2, "an in-kernel PIT"),
             (Cap::ReadonlyMem, "read-only memory slots"),
-            (Cap::ImmediateExit, "immediate exit"),
         ] {
             if !kvm.check_extension(cap) {
                 return Err(KvmError::MissingCapability(name));
@@ -210,11 +218,15 @@ impl KvmMachine {
                 mem,
                 sync_regs,
                 saved: None,
+                header: rom.header,
+                skip_pending: false,
             },
             _rom: rom_region,
             serial,
             bios,
-            exits: 0,
+            stats: RunStats::default(),
+            count_instructions: false,
+            instructions: 0,
         })
     }
 
@@ -242,16 +254,53 @@ impl KvmMachine {
         }
     }
 
+    /// What this run counted so far.
+    pub fn stats(&self) -> RunStats {
+        self.stats
+    }
+
+    /// Single-steps the guest from the reset vector to the boot sector's
+    /// first instruction, counting instructions ([`RunStats`]); it then runs
+    /// at full speed. The firmware's time is meaningless in this mode.
+    pub fn count_instructions(&mut self) -> Result<(), KvmError> {
+        self.set_single_step(true)?;
+        self.count_instructions = true;
+        Ok(())
+    }
+
+    fn set_single_step(&mut self, on: bool) -> Result<(), KvmError> {
+        let control = if on {
+            KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP
+        } else {
+            0
+        };
+        let dbg = kvm_guest_debug {
+            control,
+            ..Default::default()
+        };
+        self.vcpu
+            .fd
+            .set_guest_debug(&dbg)
+            .map_err(KvmError::SingleStep)
+    }
+
     /// Runs the guest from the reset vector until it ends.
     pub fn run(&mut self) -> Result<Exit, KvmError> {
+        self.stats.start();
         loop {
-            self.exits += 1;
+            self.stats.exits += 1;
             match self.vcpu.fd.run() {
                 Ok(VcpuExit::IoOut(port, data)) => {
                     let value = data.first().copied().unwrap_or(0);
                     match port {
                         p if p == u16::from(abi::TRAP_PORT) => {
-                            if let Some(stop) = self.trap()? {
+                            let stop = self.trap()?;
+                            if self.stats.check_boot(&self.bios) && self.count_instructions {
+                                self.stats.instructions_at_boot = Some(self.instructions);
+                                self.count_instructions = false;
+                                self.set_single_step(false)?;
+                            }
+                            if let Some(stop) = stop {
                                 return Ok(match stop {
                                     Stop::NoBootDevice(why) => Exit::NoBootDevice(why),
                                 });
@@ -283,6 +332,10 @@ impl KvmMachine {
                 Ok(VcpuExit::MmioRead(_, data)) => data.fill(0xFF),
                 Ok(VcpuExit::MmioWrite(..)) => {}
                 Ok(VcpuExit::Intr) | Ok(VcpuExit::Hlt) => {}
+                Ok(VcpuExit::Debug(_)) if self.count_instructions => {
+                    self.stats.exits -= 1;
+                    self.instructions += 1;
+                }
                 Ok(VcpuExit::Shutdown) => return Ok(Exit::TripleFault(self.where_now())),
                 Ok(VcpuExit::InternalError) => {
                     return Err(KvmError::Guest {
@@ -309,18 +362,9 @@ impl KvmMachine {
         }
     }
 
-    /// Serves one BIOS trap.
+    /// Serves one BIOS trap, straight from the OUT's exit: no extra
+    /// KVM_RUN to complete the OUT first (see [`KvmVcpu::trap_state`]).
     fn trap(&mut self) -> Result<Option<Stop>, KvmError> {
-        // Complete the pending OUT first (KVM's immediate_exit protocol):
-        // registers written before that would be overwritten by it.
-        self.vcpu.fd.set_kvm_immediate_exit(1);
-        let r = match self.vcpu.fd.run() {
-            Err(e) if e.errno() == libc::EINTR => Ok(()),
-            Err(e) => Err(KvmError::Run(e)),
-            Ok(_) => Ok(()),
-        };
-        self.vcpu.fd.set_kvm_immediate_exit(0);
-        r?;
         serve_trap(&mut self.bios, &mut self.vcpu)
     }
 
@@ -363,13 +407,31 @@ impl KvmVcpu {
 impl Vcpu for KvmVcpu {
     type Error = KvmError;
 
+    /// The registers at an OUT exit. KVM finishes an OUT on the next
+    /// KVM_RUN, and how depends on the path it took: its instruction
+    /// emulator has already moved RIP past the OUT, while the fast PIO path
+    /// (VMX/SVM) leaves RIP on it and skips it at the next entry, but only
+    /// if RIP still points there (`complete_fast_pio_out`, Linux 5.1 and
+    /// later). So when RIP is on the trap site, the OUT is skipped here and
+    /// RIP is always written back: the registers can be served and changed
+    /// at this exit, with no KVM_RUN in between to complete the OUT.
     fn trap_state(&mut self) -> Result<TrapState, KvmError> {
-        let (k, s) = self.read_regs()?;
+        let (mut k, s) = self.read_regs()?;
+        let at = s.cs.base.wrapping_add(k.rip);
+        self.skip_pending = self.header.is_trap_site(at);
+        if self.skip_pending {
+            let len = self.header.trap_kind.bytes().len() as u64;
+            k.rip = (k.rip & !0xFFFF_FFFF) | u64::from((k.rip as u32).wrapping_add(len as u32));
+        }
         self.saved = Some((k, s));
         Ok(TrapState {
             regs: from_kvm(&k, &s),
             linear_rip: s.cs.base.wrapping_add(k.rip),
         })
+    }
+
+    fn always_resume(&self) -> bool {
+        self.skip_pending
     }
 
     fn memory(&mut self) -> &mut dyn Memory {

@@ -4,7 +4,7 @@ use crate::bios::Bios;
 use crate::kvm::{KvmError, KvmMachine, SerialOut};
 use crate::rom::Rom;
 use crate::tcg::{TcgError, TcgMachine, TcgOptions};
-use crate::vcpu::Exit;
+use crate::vcpu::{Exit, RunStats};
 use std::path::Path;
 use thiserror::Error;
 use vm_memory::GuestMemoryMmap;
@@ -112,6 +112,23 @@ impl Machine {
         match self {
             Machine::Kvm(m) => m.bios(),
             Machine::Tcg(m) => m.bios(),
+        }
+    }
+
+    /// What the backend counted: exits, and when the boot sector began.
+    pub fn stats(&self) -> RunStats {
+        match self {
+            Machine::Kvm(m) => m.stats(),
+            Machine::Tcg(m) => m.stats(),
+        }
+    }
+
+    /// Counts the firmware's guest instructions by single-stepping it (KVM
+    /// only: on TCG the answer is `false` and nothing changes).
+    pub fn count_instructions(&mut self) -> Result<bool, MachineError> {
+        match self {
+            Machine::Kvm(m) => m.count_instructions().map(|()| true).map_err(Into::into),
+            Machine::Tcg(_) => Ok(false),
         }
     }
 

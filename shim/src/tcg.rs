@@ -29,7 +29,7 @@ use crate::regs::Regs;
 use crate::rom::Rom;
 use crate::serial::{SharedWriter, StreamPort};
 use crate::services::Stop;
-use crate::vcpu::{serve_trap, Exit, TrapState, Vcpu};
+use crate::vcpu::{serve_trap, Exit, RunStats, TrapState, Vcpu};
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -585,8 +585,8 @@ pub struct TcgMachine {
     serial_out: SharedWriter,
     qemu: Qemu,
     _dir: PrivateDir,
-    /// Guest stops taken (breakpoint hits).
-    pub exits: u64,
+    /// Guest stops taken (breakpoint hits) and the boot's timing.
+    stats: RunStats,
     /// Not `Send`: QEMU gets SIGKILL when the *thread* that started it
     /// ends (PR_SET_PDEATHSIG), so the machine stays on that thread.
     _thread_bound: std::marker::PhantomData<*const ()>,
@@ -725,7 +725,7 @@ impl TcgMachine {
             serial_out: shared_out,
             qemu,
             _dir: dir,
-            exits: 0,
+            stats: RunStats::default(),
             _thread_bound: std::marker::PhantomData,
         })
     }
@@ -740,6 +740,11 @@ impl TcgMachine {
     }
 
     /// Runs the guest until it ends.
+    /// What this run counted so far.
+    pub fn stats(&self) -> RunStats {
+        self.stats
+    }
+
     pub fn run(&mut self) -> Result<Exit, TcgError> {
         match self.run_until_stop() {
             // QEMU can end (isa-debug-exit, a reset under -no-reboot) at any
@@ -750,16 +755,19 @@ impl TcgMachine {
     }
 
     fn run_until_stop(&mut self) -> Result<Exit, TcgError> {
+        self.stats.start();
         loop {
             self.vcpu.mem.gdb.resume()?;
             match self.wait_stop()? {
                 Some(StopReply::Signal(5)) => {
-                    self.exits += 1;
+                    self.stats.exits += 1;
                     if let Hit::Foreign(addr) = self.vcpu.classify()? {
                         self.step_over(addr)?;
                         continue;
                     }
-                    if let Some(stop) = serve_trap(&mut self.bios, &mut self.vcpu)? {
+                    let stop = serve_trap(&mut self.bios, &mut self.vcpu)?;
+                    self.stats.check_boot(&self.bios);
+                    if let Some(stop) = stop {
                         return Ok(match stop {
                             Stop::NoBootDevice(why) => Exit::NoBootDevice(why),
                         });

@@ -6,6 +6,7 @@ use crate::bios::Bios;
 use crate::mem::Memory;
 use crate::regs::Regs;
 use crate::services::Stop;
+use std::time::Instant;
 
 /// The guest's state at a trap, as a backend reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -59,6 +60,36 @@ pub fn serve_trap<V: Vcpu + ?Sized>(
         vcpu.set_regs(&state.regs, &regs)?;
     }
     Ok(stop)
+}
+
+/// What a backend counted during a run (`pbios --stats`, the benchmark).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RunStats {
+    /// When the vCPU first ran, at the reset vector.
+    pub started: Option<Instant>,
+    /// Exits to pbios so far: VM exits on KVM, debugger stops on TCG.
+    pub exits: u64,
+    /// Exits up to the boot sector's first instruction.
+    pub exits_at_boot: Option<u64>,
+    /// Guest instructions up to the boot sector's first instruction, when
+    /// counted (KVM, single-stepping the firmware).
+    pub instructions_at_boot: Option<u64>,
+}
+
+impl RunStats {
+    /// Notes the first run.
+    pub fn start(&mut self) {
+        self.started.get_or_insert_with(Instant::now);
+    }
+
+    /// Notes the boot sector's entry once the BIOS has reported it.
+    pub fn check_boot(&mut self, bios: &Bios) -> bool {
+        if self.exits_at_boot.is_none() && bios.stats.booted.is_some() {
+            self.exits_at_boot = Some(self.exits);
+            return true;
+        }
+        false
+    }
 }
 
 /// Why a run ended.

@@ -348,3 +348,74 @@ fn boots_a_floppy_and_a_cdrom() {
     let _ = std::fs::remove_file(fd);
     let _ = std::fs::remove_file(cd);
 }
+
+/// `key=value` from `--stats`'s line.
+fn stat<'a>(line: &'a str, key: &str) -> &'a str {
+    line.split_whitespace()
+        .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+        .unwrap_or_else(|| panic!("no {key} in {line}"))
+}
+
+#[test]
+fn stats_report_the_firmware_and_the_run() {
+    let rom = rom_path();
+    let disk = tmp("stats.img", &bootable());
+    let out = pbios(&[
+        "--stats",
+        "--rom",
+        rom.to_str().unwrap(),
+        disk.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("pbios: stats"))
+        .expect(&err);
+    // POST's two private calls and INT 19h: three exits, one BIOS call,
+    // then the guest's OUT to F4h.
+    assert_eq!(stat(line, "firmware-exits"), "3", "{line}");
+    assert_eq!(stat(line, "firmware-calls"), "1", "{line}");
+    assert_eq!(stat(line, "exits"), "4", "{line}");
+    let ms = |k| {
+        stat(line, k)
+            .trim_end_matches("ms")
+            .parse::<f64>()
+            .expect(line)
+    };
+    assert!(
+        ms("firmware") > 0.0 && ms("firmware") <= ms("run"),
+        "{line}"
+    );
+
+    // Single-stepped: the firmware's instruction count. POST is a few
+    // thousand instructions (2628 when this was written); the bound catches
+    // a loop that grows it by an order of magnitude.
+    let out = pbios(&[
+        "--count-instructions",
+        "--rom",
+        rom.to_str().unwrap(),
+        disk.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("pbios: stats"))
+        .expect(&err);
+    let n: u64 = stat(line, "firmware-instructions").parse().expect(line);
+    assert!((1000..10_000).contains(&n), "{line}");
+    assert_eq!(stat(line, "firmware-exits"), "3", "{line}");
+
+    assert_one_line(
+        &pbios(&[
+            "--count-instructions",
+            "--accel",
+            "tcg",
+            "--rom",
+            rom.to_str().unwrap(),
+            disk.to_str().unwrap(),
+        ]),
+        "--accel kvm",
+    );
+}

@@ -11,6 +11,7 @@ use pbios::{Accel, Bios, Devices, Exit, Machine, Rom, TcgOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::OnceLock;
+use std::time::Instant;
 
 /// Boot a legacy-BIOS disk image in a virtual machine whose BIOS services
 /// are served on the host.
@@ -30,6 +31,16 @@ struct Args {
     /// Print one line per BIOS call (vector, function, registers in and out, status) on stderr.
     #[arg(long)]
     trace: bool,
+    /// At exit, print one line on stderr: the firmware's time from the reset
+    /// vector to the boot sector's first instruction, with the exits and BIOS
+    /// calls it took, then the same for the whole run.
+    #[arg(long)]
+    stats: bool,
+    /// Single-step the firmware (KVM only) and add its guest instruction
+    /// count to --stats's line (which this implies); its time then means
+    /// nothing.
+    #[arg(long)]
+    count_instructions: bool,
     /// Diskette image for drive 00h (360K, 720K, 1.2M, 1.44M or 2.88M).
     #[arg(long, value_name = "IMG")]
     floppy: Option<PathBuf>,
@@ -172,9 +183,16 @@ fn run(args: Args) -> Result<i32, String> {
         &TcgOptions::default(),
     )
     .map_err(|e| e.to_string())?;
+    if args.count_instructions && !machine.count_instructions().map_err(|e| e.to_string())? {
+        return Err("--count-instructions needs --accel kvm (it single-steps the vCPU)".into());
+    }
     let _tty = RawTerminal::enter();
     let exit = machine.run();
+    let ended = Instant::now();
     drop(_tty);
+    if args.stats || args.count_instructions {
+        eprintln!("pbios: {}", stats_line(&machine, ended));
+    }
     // Whatever happened, the guest's writes reach the image files.
     machine.bios().drives().flush().map_err(|e| e.to_string())?;
     let exit = exit.map_err(|e| e.to_string())?;
@@ -185,6 +203,36 @@ fn run(args: Args) -> Result<i32, String> {
         Exit::NoBootDevice(why) => eprintln!("pbios: no bootable device: {why}"),
     }
     Ok(exit.status())
+}
+
+/// `--stats`'s line: `key=value` pairs, times in milliseconds.
+fn stats_line(machine: &Machine, ended: Instant) -> String {
+    let run = machine.stats();
+    let bios = machine.bios().stats;
+    let ms = |from: Option<Instant>, to: Option<Instant>| match (from, to) {
+        (Some(a), Some(b)) => format!(
+            "{:.3}ms",
+            b.saturating_duration_since(a).as_secs_f64() * 1e3
+        ),
+        _ => "none".into(),
+    };
+    let mut line = format!(
+        "stats accel={} firmware={} firmware-exits={} firmware-calls={}",
+        machine.accel().name(),
+        ms(run.started, bios.booted),
+        run.exits_at_boot.map_or("none".into(), |n| n.to_string()),
+        bios.booted
+            .map_or("none".into(), |_| bios.calls_at_boot.to_string()),
+    );
+    if let Some(n) = run.instructions_at_boot {
+        line += &format!(" firmware-instructions={n}");
+    }
+    line + &format!(
+        " run={} exits={} calls={}",
+        ms(run.started, Some(ended)),
+        run.exits,
+        bios.calls
+    )
 }
 
 /// The terminal's settings before pbios took keystrokes one by one.

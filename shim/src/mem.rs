@@ -1,7 +1,7 @@
 //! Guest physical memory as services see it: only guest RAM, bounds-checked.
 
 use thiserror::Error;
-use vm_memory::{Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap};
+use vm_memory::{Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap, VolatileSlice};
 
 /// An access that is not entirely inside guest RAM.
 #[derive(Clone, Copy, Debug, Error, PartialEq, Eq)]
@@ -21,6 +21,11 @@ pub trait Memory {
     fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), OutOfRange>;
     /// Whether `len` bytes at `addr` are all guest RAM.
     fn is_ram(&self, addr: u64, len: usize) -> bool;
+    /// `len` bytes of guest RAM at `addr` as one host slice, for a device
+    /// that moves data straight into the guest (one copy, not two). `None`
+    /// unless the whole range lies in one RAM region. What is put there
+    /// counts as written (a backend that mirrors writes records the range).
+    fn ram_slice(&mut self, addr: u64, len: usize) -> Option<VolatileSlice<'_>>;
 
     fn read_u8(&self, addr: u64) -> Result<u8, OutOfRange> {
         let mut b = [0u8; 1];
@@ -76,6 +81,10 @@ impl Memory for GuestMemoryMmap {
         len == 0 || GuestMemoryBackend::check_range(self, GuestAddress(addr), len)
     }
 
+    fn ram_slice(&mut self, addr: u64, len: usize) -> Option<VolatileSlice<'_>> {
+        self.get_slice(GuestAddress(addr), len).ok()
+    }
+
     fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), OutOfRange> {
         if !self.is_ram(addr, data.len()) {
             return Err(OutOfRange {
@@ -111,6 +120,9 @@ mod tests {
         assert!(m.read_u8(0x3000).is_err(), "past the end");
         assert!(m.read_u8(u64::MAX).is_err());
         assert!(m.is_ram(0x2000, 0x1000) && !m.is_ram(0x2000, 0x1001));
+        assert_eq!(m.ram_slice(0x2000, 0x1000).map(|s| s.len()), Some(0x1000));
+        assert!(m.ram_slice(0xF00, 0x200).is_none(), "crosses into the hole");
+        assert!(m.ram_slice(0x2800, 0x1000).is_none(), "past the end");
         assert_eq!(real_addr(0xFFFF, 0xFFFF), 0x10FFEF);
     }
 }

@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 use thiserror::Error;
-use vm_memory::{FileOffset, GuestAddress, GuestMemoryMmap};
+use vm_memory::{FileOffset, GuestAddress, GuestMemoryMmap, VolatileSlice};
 
 /// The QEMU binary pbios runs when none is named ($PBIOS_QEMU overrides).
 pub const DEFAULT_QEMU: &str = "qemu-system-x86_64";
@@ -303,6 +303,17 @@ impl Memory for TcgMemory {
 
     fn is_ram(&self, addr: u64, len: usize) -> bool {
         self.ram.is_ram(addr, len)
+    }
+
+    fn ram_slice(&mut self, addr: u64, len: usize) -> Option<VolatileSlice<'_>> {
+        if self.error.is_some() {
+            return None;
+        }
+        let slice = self.ram.ram_slice(addr, len)?;
+        if len > 0 {
+            self.dirty.push((addr, len));
+        }
+        Some(slice)
     }
 }
 

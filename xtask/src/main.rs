@@ -13,8 +13,10 @@ const USAGE: &str = "usage: cargo xtask <command>
                                     (e.g. `cargo xtask run -- --accel tcg`)
   test                              build the ROMs, run every test on KVM, then
                                     the guest tests again on QEMU's TCG
-  bench [-- BENCH-ARGS]             measure per-call costs on both backends
-                                    -> docs/benchmarks.md
+  bench [-- BENCH-ARGS]             pbios beside QEMU+SeaBIOS: boot latency,
+                                    INT 13h throughput, cost per call, on KVM
+                                    and TCG -> docs/benchmarks.md (installs
+                                    QEMU and SeaBIOS if missing)
   services [--check]                write docs/services.md from the dispatch
                                     table (--check: fail if it is stale)";
 
@@ -381,21 +383,63 @@ fn check_qemu() -> Result<()> {
 
 fn run_bench(args: &[String]) -> Result<()> {
     let rom = build_rom(abi::TrapKind::Out)?;
-    check_qemu()?;
+    ensure_bench_packages()?;
     let mut c = clean("cargo");
-    c.args([
-        "build",
-        "--quiet",
-        "--release",
-        "--package",
-        "pbios-tests",
-        "--bin",
-        "bench",
-    ]);
-    status(c, "building the benchmark")?;
+    c.args(["build", "--quiet", "--release"]);
+    c.args(["--package", "pbios", "--bin", "pbios"]);
+    c.args(["--package", "pbios-tests", "--bin", "bench"]);
+    status(c, "building pbios and the benchmark")?;
     let extra: Vec<&String> = args.iter().skip_while(|a| *a == "--").collect();
     let out = root().join("docs/benchmarks.md");
     let mut c = Command::new(root().join("target/release/bench"));
     c.arg("--out").arg(&out).args(extra).env("PBIOS_ROM", &rom);
     status(c, "the benchmark")
+}
+
+/// The benchmark compares with QEMU and SeaBIOS: install them from apt
+/// when they are missing (as root, or through `sudo -n`).
+fn ensure_bench_packages() -> Result<()> {
+    let qemu = std::env::var("PBIOS_QEMU").unwrap_or_else(|_| pbios::tcg::DEFAULT_QEMU.into());
+    let have_qemu = Command::new(&qemu)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let have_seabios = pbios_tests::seabios::seabios_path().is_file();
+    let mut missing = Vec::new();
+    if !have_qemu {
+        missing.push("qemu-system-x86");
+    }
+    if !have_seabios {
+        missing.push("seabios");
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    eprintln!("xtask: installing {} (apt)", missing.join(" "));
+    let root_user = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.stdout.starts_with(b"0"));
+    let apt = |args: &[&str]| {
+        let mut c = if root_user {
+            Command::new("apt-get")
+        } else {
+            let mut c = Command::new("sudo");
+            c.args(["-n", "apt-get"]);
+            c
+        };
+        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        c.status().is_ok_and(|s| s.success())
+    };
+    let mut install = vec!["install", "-y", "--no-install-recommends"];
+    install.extend(&missing);
+    if (apt(&["update", "-q"]) && apt(&install)) || apt(&install) {
+        Ok(())
+    } else {
+        Err(format!(
+            "the benchmark needs {}: install it with `apt-get install {}`",
+            missing.join(" and "),
+            missing.join(" ")
+        ))
+    }
 }

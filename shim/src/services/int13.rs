@@ -132,6 +132,12 @@ fn transfer(disk: &Disk, op: Op, lba: u64, count: u64, addr: u64, ctx: &mut Ctx)
     if !ctx.mem.is_ram(addr, len) {
         return Err(DISK_RET_EPARAM);
     }
+    if op == Op::Read {
+        if let Some(dst) = ctx.mem.ram_slice(addr, len) {
+            return disk.read_into(lba, &dst).map_err(io_status);
+        }
+    }
+    // A buffer spanning two RAM regions goes through a bounce buffer.
     let mut buf = vec![0u8; len];
     match op {
         Op::Read => {

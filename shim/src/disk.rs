@@ -263,18 +263,7 @@ impl Disk {
     /// Reads `buf.len() / sector_size` sectors from `lba`. Bytes past the
     /// end of the file (a trailing partial sector) read as zero.
     pub fn read(&self, lba: u64, buf: &mut [u8]) -> Result<(), DiskError> {
-        let offset = self.check_range(lba, buf.len())?;
-        let mut done = 0;
-        while done < buf.len() {
-            match self.file.read_at(&mut buf[done..], offset + done as u64)? {
-                0 => {
-                    buf[done..].fill(0);
-                    break;
-                }
-                n => done += n,
-            }
-        }
-        Ok(())
+        self.read_into(lba, &VolatileSlice::from(buf))
     }
 
     /// Reads `dst.len() / sector_size` sectors from `lba` straight into

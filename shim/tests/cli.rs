@@ -356,22 +356,23 @@ fn stat<'a>(line: &'a str, key: &str) -> &'a str {
         .unwrap_or_else(|| panic!("no {key} in {line}"))
 }
 
-#[test]
-fn stats_report_the_firmware_and_the_run() {
+/// Boots a bootable sector with `flag`; the guest's status and `--stats`'s line.
+fn stats_run(flag: &str) -> String {
     let rom = rom_path();
     let disk = tmp("stats.img", &bootable());
-    let out = pbios(&[
-        "--stats",
-        "--rom",
-        rom.to_str().unwrap(),
-        disk.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    let line = err
-        .lines()
+    let out = pbios(&[flag, "--rom", rom.to_str().unwrap(), disk.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    err.lines()
         .find(|l| l.starts_with("pbios: stats"))
-        .expect(&err);
+        .unwrap_or_else(|| panic!("no stats line: {err}"))
+        .to_string()
+}
+
+#[test]
+fn stats_report_the_firmware_and_the_run() {
+    let line = stats_run("--stats");
+    let line = line.as_str();
     // POST's two private calls and INT 19h: three exits, one BIOS call,
     // then the guest's OUT to F4h.
     assert_eq!(stat(line, "firmware-exits"), "3", "{line}");
@@ -391,22 +392,14 @@ fn stats_report_the_firmware_and_the_run() {
     // Single-stepped: the firmware's instruction count. POST is a few
     // thousand instructions (2628 when this was written); the bound catches
     // a loop that grows it by an order of magnitude.
-    let out = pbios(&[
-        "--count-instructions",
-        "--rom",
-        rom.to_str().unwrap(),
-        disk.to_str().unwrap(),
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    let line = err
-        .lines()
-        .find(|l| l.starts_with("pbios: stats"))
-        .expect(&err);
+    let line = stats_run("--count-instructions");
+    let line = line.as_str();
     let n: u64 = stat(line, "firmware-instructions").parse().expect(line);
     assert!((1000..10_000).contains(&n), "{line}");
     assert_eq!(stat(line, "firmware-exits"), "3", "{line}");
 
+    let rom = rom_path();
+    let disk = tmp("stats.img", &bootable());
     assert_one_line(
         &pbios(&[
             "--count-instructions",

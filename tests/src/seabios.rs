@@ -50,7 +50,25 @@ pub fn run_seabios(media: &Media, order: &[BootDevice], len: usize) -> Result<Ve
     result
 }
 
-fn drive(path: &Path, extra: &str) -> String {
+/// The QEMU binary: $PBIOS_QEMU, else `qemu-system-x86_64`.
+pub fn qemu_binary() -> String {
+    std::env::var("PBIOS_QEMU").unwrap_or_else(|_| pbios::tcg::DEFAULT_QEMU.into())
+}
+
+/// QEMU on `accel` with `bios` as its firmware: no default devices, no
+/// display, no reboot, and isa-debug-exit at F4h (exit status `(v << 1) | 1`).
+pub fn qemu_command(accel: &str, bios: &Path) -> Command {
+    let mut c = Command::new(qemu_binary());
+    c.args(["-accel", accel, "-nodefaults", "-no-user-config"])
+        .arg("-bios")
+        .arg(bios)
+        .args(["-display", "none", "-no-reboot"])
+        .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=1"]);
+    c
+}
+
+/// A `-drive` value for a raw image at `path` (commas escaped), plus `extra`.
+pub fn drive(path: &Path, extra: &str) -> String {
     format!(
         "file={},format=raw,{extra}",
         path.display().to_string().replace(',', ",,")
@@ -62,23 +80,15 @@ fn run_in(ram: &Path, media: &Media, order: &[BootDevice], len: usize) -> Result
     std::fs::File::create(ram)
         .and_then(|f| f.set_len(size))
         .map_err(|e| e.to_string())?;
-    let mut c = Command::new(pbios::tcg::DEFAULT_QEMU);
-    c.args(["-accel", "tcg", "-nodefaults", "-no-user-config"])
-        .args(["-machine", "pc,max-ram-below-4g=3G,memory-backend=ram"])
+    let mut c = qemu_command("tcg", &seabios_path());
+    c.args(["-machine", "pc,max-ram-below-4g=3G,memory-backend=ram"])
         .args(["-m", &format!("{RAM_MIB}M")])
         .arg("-object")
         .arg(format!(
             "memory-backend-file,id=ram,size={size},mem-path={},share=on",
             ram.display()
         ))
-        .arg("-bios")
-        .arg(seabios_path())
-        .args(["-vga", "std", "-display", "none", "-serial", "null"])
-        .args([
-            "-no-reboot",
-            "-device",
-            "isa-debug-exit,iobase=0xf4,iosize=1",
-        ])
+        .args(["-vga", "std", "-serial", "null"])
         .args(["-boot", &format!("order={}", order_letters(order))])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -94,7 +104,7 @@ fn run_in(ram: &Path, media: &Media, order: &[BootDevice], len: usize) -> Result
     }
     let mut child = c
         .spawn()
-        .map_err(|e| format!("cannot run {}: {e}", pbios::tcg::DEFAULT_QEMU))?;
+        .map_err(|e| format!("cannot run {}: {e}", qemu_binary()))?;
     let start = Instant::now();
     let status = loop {
         if let Some(s) = child.try_wait().map_err(|e| e.to_string())? {

@@ -370,14 +370,23 @@ fn run_tests(args: &[String]) -> Result<()> {
     status(c, "cargo test (TCG)")
 }
 
+/// Whether the QEMU binary ($PBIOS_QEMU or qemu-system-x86_64) runs.
+fn qemu_present() -> bool {
+    Command::new(pbios_tests::seabios::qemu_binary())
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
 /// The TCG backend needs QEMU; say how to get it.
 fn check_qemu() -> Result<()> {
-    let qemu = std::env::var("PBIOS_QEMU").unwrap_or_else(|_| pbios::tcg::DEFAULT_QEMU.into());
-    match Command::new(&qemu).arg("--version").output() {
-        Ok(o) if o.status.success() => Ok(()),
-        _ => Err(format!(
-            "{qemu} not found: the TCG backend's tests need it (apt install qemu-system-x86)"
-        )),
+    if qemu_present() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} not found: the TCG backend's tests need it (apt install qemu-system-x86)",
+            pbios_tests::seabios::qemu_binary()
+        ))
     }
 }
 
@@ -399,11 +408,7 @@ fn run_bench(args: &[String]) -> Result<()> {
 /// The benchmark compares with QEMU and SeaBIOS: install them from apt
 /// when they are missing (as root, or through `sudo -n`).
 fn ensure_bench_packages() -> Result<()> {
-    let qemu = std::env::var("PBIOS_QEMU").unwrap_or_else(|_| pbios::tcg::DEFAULT_QEMU.into());
-    let have_qemu = Command::new(&qemu)
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let have_qemu = qemu_present();
     let have_seabios = pbios_tests::seabios::seabios_path().is_file();
     let mut missing = Vec::new();
     if !have_qemu {

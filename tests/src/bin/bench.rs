@@ -16,8 +16,9 @@
 //! over the rounds, since this machine is shared and noisy.
 
 use iced_x86::code_asm::*;
+use pbios_tests::harness::pattern_byte;
 use pbios_tests::harness::{exit, guest, DAP};
-use pbios_tests::seabios::seabios_path;
+use pbios_tests::seabios::{drive, qemu_binary, qemu_command, seabios_path};
 use std::fmt::Write as _;
 use std::io::Read;
 use std::os::unix::fs::FileExt;
@@ -84,7 +85,6 @@ impl Machine {
 struct Tools {
     pbios: PathBuf,
     rom: PathBuf,
-    qemu: String,
     seabios: PathBuf,
     dir: PathBuf,
 }
@@ -109,14 +109,13 @@ impl Tools {
                     Bus::Virtio => "virtio",
                 };
                 for (i, disk) in disks.iter().enumerate() {
-                    let file = disk.display().to_string().replace(',', ",,");
                     if bus == "ide" {
                         c.arg("-drive")
-                            .arg(format!("file={file},format=raw,if=ide,index={i}"));
+                            .arg(drive(disk, &format!("if=ide,index={i}")));
                     } else {
                         // bootindex makes the first disk 80h and the boot disk.
                         c.arg("-drive")
-                            .arg(format!("file={file},format=raw,if=none,id=d{i}"));
+                            .arg(drive(disk, &format!("if=none,id=d{i}")));
                         c.arg("-device")
                             .arg(format!("virtio-blk-pci,drive=d{i},bootindex={i}"));
                     }
@@ -127,15 +126,8 @@ impl Tools {
     }
 
     fn qemu(&self, accel: Accel, bios: &Path) -> Command {
-        let mut c = Command::new(&self.qemu);
-        c.args(["-accel", accel.name(), "-nodefaults", "-no-user-config"]);
-        c.args(["-machine", "pc", "-m", MEM, "-display", "none"]);
-        c.arg("-bios").arg(bios);
-        c.args([
-            "-no-reboot",
-            "-device",
-            "isa-debug-exit,iobase=0xf4,iosize=1",
-        ]);
+        let mut c = qemu_command(accel.name(), bios);
+        c.args(["-machine", "pc", "-m", MEM]);
         c
     }
 
@@ -388,14 +380,10 @@ fn seabios_version() -> String {
 
 // ---------------------------------------------------------------- INT 13h
 
-/// The data sectors' content: the LBA in the first 8 bytes (the guest
-/// checks it), then bytes that vary with LBA and offset.
+/// The data sectors' content: the test disks' pattern, whose first 8
+/// bytes are the LBA (the guest checks it).
 fn data_sector(lba: u64) -> Vec<u8> {
-    let mut s: Vec<u8> = (0..512u64)
-        .map(|o| (lba.wrapping_mul(31) ^ o.wrapping_mul(7)) as u8 | 1)
-        .collect();
-    s[..8].copy_from_slice(&lba.to_le_bytes());
-    s
+    (0..512).map(|o| pattern_byte(lba, o)).collect()
 }
 
 /// A guest that reads `calls` x 127 sectors of drive 81h from LBA 1 on,
@@ -816,13 +804,12 @@ fn run() -> Result<()> {
         ));
     }
     let rom = pbios_tests::harness::rom_path();
-    let qemu = std::env::var("PBIOS_QEMU").unwrap_or_else(|_| pbios::tcg::DEFAULT_QEMU.into());
+    let qemu = qemu_binary();
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/pbios/bench");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let tools = Tools {
         pbios,
         rom,
-        qemu: qemu.clone(),
         seabios: seabios_path(),
         dir,
     };

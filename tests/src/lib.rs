@@ -2,4 +2,5 @@
 pub mod conformance;
 pub mod demo;
 pub mod harness;
+pub mod images;
 pub mod seabios;

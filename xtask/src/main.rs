@@ -18,7 +18,10 @@ const USAGE: &str = "usage: cargo xtask <command>
                                     and TCG -> docs/benchmarks.md (installs
                                     QEMU and SeaBIOS if missing)
   services [--check]                write docs/services.md from the dispatch
-                                    table (--check: fail if it is stale)";
+                                    table (--check: fail if it is stale)
+  images                            build the real guest images from Debian's
+                                    packages -> target/pbios/images (installs
+                                    the tools with apt if missing)";
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -43,6 +46,11 @@ fn main() -> ExitCode {
         Some("run") => run_demo(&args[1..]),
         Some("test") => run_tests(&args[1..]),
         Some("bench") => run_bench(&args[1..]),
+        Some("images") => build_images().map(|paths| {
+            for p in paths {
+                println!("{}", p.display());
+            }
+        }),
         Some("services") => match &args[1..] {
             [] => services::run(&root(), false),
             [c] if c == "--check" => services::run(&root(), true),
@@ -408,43 +416,18 @@ fn run_bench(args: &[String]) -> Result<()> {
 /// The benchmark compares with QEMU and SeaBIOS: install them from apt
 /// when they are missing (as root, or through `sudo -n`).
 fn ensure_bench_packages() -> Result<()> {
-    let have_qemu = qemu_present();
-    let have_seabios = pbios_tests::seabios::seabios_path().is_file();
     let mut missing = Vec::new();
-    if !have_qemu {
+    if !qemu_present() {
         missing.push("qemu-system-x86");
     }
-    if !have_seabios {
+    if !pbios_tests::seabios::seabios_path().is_file() {
         missing.push("seabios");
     }
-    if missing.is_empty() {
-        return Ok(());
-    }
-    eprintln!("xtask: installing {} (apt)", missing.join(" "));
-    let root_user = Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| o.stdout.starts_with(b"0"));
-    let apt = |args: &[&str]| {
-        let mut c = if root_user {
-            Command::new("apt-get")
-        } else {
-            let mut c = Command::new("sudo");
-            c.args(["-n", "apt-get"]);
-            c
-        };
-        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
-        c.status().is_ok_and(|s| s.success())
-    };
-    let mut install = vec!["install", "-y", "--no-install-recommends"];
-    install.extend(&missing);
-    if (apt(&["update", "-q"]) && apt(&install)) || apt(&install) {
-        Ok(())
-    } else {
-        Err(format!(
-            "the benchmark needs {}: install it with `apt-get install {}`",
-            missing.join(" and "),
-            missing.join(" ")
-        ))
-    }
+    pbios_tests::images::apt_install(&missing, "the benchmark")
+}
+
+/// The real guest images (syslinux, GRUB, isolinux, memtest86+), built
+/// from Debian's packages and cached under target/pbios/images.
+fn build_images() -> Result<Vec<PathBuf>> {
+    pbios_tests::images::build_all()
 }

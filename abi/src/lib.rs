@@ -255,3 +255,29 @@ pub mod svc {
     /// POST is done and about to run INT 19h (lets the host time the POST).
     pub const POST_DONE: u8 = 0x02;
 }
+
+/// PCI configuration mechanism #1: the address and data ports (PCI Local
+/// Bus 3.0, 3.2.2.3.2).
+pub mod pci {
+    pub const CONFIG_ADDRESS: u16 = 0xCF8;
+    pub const CONFIG_DATA: u16 = 0xCFC;
+    /// The enable bit of a CONFIG_ADDRESS value.
+    pub const ENABLE: u32 = 1 << 31;
+    /// CONFIG_ADDRESS for bus 0, `dev`, `func`, register `reg`.
+    pub const fn address(dev: u8, func: u8, reg: u8) -> u32 {
+        ENABLE | ((dev as u32) << 11) | ((func as u32) << 8) | (reg as u32 & 0xFC)
+    }
+    /// Intel 82371AB (PIIX4) power management function, 00:01.3 on QEMU's
+    /// `pc` machine: vendor and device ID as one dword.
+    pub const PIIX4_PM_ID: u32 = 0x7113_8086;
+    pub const PIIX4_PM_DEV: u8 = 1;
+    pub const PIIX4_PM_FUNC: u8 = 3;
+    /// PIIX4 PM base address register (PMBA) and its I/O-space bit.
+    pub const PIIX4_PMBA: u8 = 0x40;
+    /// PIIX4 PM miscellaneous register (PMREGMISC): bit 0 enables PMBA.
+    pub const PIIX4_PMREGMISC: u8 = 0x80;
+}
+
+/// ACPI PM1a registers' I/O base: where QEMU's PIIX4 puts them (and POST
+/// programs PMBA), and where the KVM backend answers them.
+pub const ACPI_PM_BASE: u16 = 0x600;

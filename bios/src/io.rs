@@ -22,6 +22,20 @@ pub fn outb(port: u16, value: u8) {
     unsafe { asm!("out dx, al", in("dx") port, in("al") value, options(nomem, nostack)) }
 }
 
+/// Writes a dword to an I/O port.
+pub fn outl(port: u16, value: u32) {
+    // SAFETY: POST owns the machine; port writes have no memory effects.
+    unsafe { asm!("out dx, eax", in("dx") port, in("eax") value, options(nomem, nostack)) }
+}
+
+/// Reads a dword from an I/O port.
+pub fn inl(port: u16) -> u32 {
+    let v: u32;
+    // SAFETY: POST owns the machine; port reads have no memory effects.
+    unsafe { asm!("in eax, dx", in("dx") port, out("eax") v, options(nomem, nostack)) }
+    v
+}
+
 /// Reads a 32-bit word at a physical address (device registers).
 pub fn peek32(addr: u32) -> u32 {
     let v: u32;

@@ -1,6 +1,6 @@
 //! Power-on self test, in 32-bit flat protected mode.
 
-use crate::io::{cpuid, fill32, outb, peek32, poke16, poke32, poke8, rdmsr, trap};
+use crate::io::{cpuid, fill32, inl, outb, outl, peek32, poke16, poke32, poke8, rdmsr, trap};
 use abi::bda;
 use abi::config::HostConfig;
 use abi::ivt::{rom_vector, RomVector, PIC1_BASE, PIC2_BASE};
@@ -50,6 +50,7 @@ pub extern "C" fn pbios_post() {
     init_pic();
     init_pit();
     init_lapic();
+    init_acpi_pm();
     trap(abi::svc::POST_DONE, 0, 0);
 }
 
@@ -201,6 +202,23 @@ fn init_lapic() {
     poke32(base + SVR, peek32(base + SVR) | SVR_ENABLE);
     poke32(base + LVT_LINT0, LINT0_EXTINT);
     poke32(base + LVT_LINT1, LINT1_NMI);
+}
+
+/// On QEMU's `pc` machine (the TCG backend), turns on the PIIX4's power
+/// management registers at [`abi::ACPI_PM_BASE`], where the FADT says they
+/// are, so an OS can power off through ACPI (as SeaBIOS does). Elsewhere
+/// nothing answers 00:01.3 and nothing is written.
+fn init_acpi_pm() {
+    use abi::pci::*;
+    let cfg = |reg| address(PIIX4_PM_DEV, PIIX4_PM_FUNC, reg);
+    outl(CONFIG_ADDRESS, cfg(0));
+    if inl(CONFIG_DATA) != PIIX4_PM_ID {
+        return;
+    }
+    outl(CONFIG_ADDRESS, cfg(PIIX4_PMBA));
+    outl(CONFIG_DATA, u32::from(abi::ACPI_PM_BASE) | 1);
+    outl(CONFIG_ADDRESS, cfg(PIIX4_PMREGMISC));
+    outl(CONFIG_DATA, inl(CONFIG_DATA) | 1);
 }
 
 /// 8254 channel 0: mode 3 (square wave), divisor 65536, so IRQ 0 fires at

@@ -7,6 +7,7 @@ use crate::disk::Drives;
 use crate::keyboard::KeySource;
 use crate::mem::{real_addr, Memory};
 use crate::memmap::{MemoryMap, EBDA_BASE, EBDA_KIB};
+use crate::platform::{self, Blob, Platform};
 use crate::regs::Regs;
 use crate::serial::ComPort;
 use crate::services::{vector, BiosState, Ctx, Select, Status, Stop, Vector};
@@ -64,20 +65,36 @@ pub struct Bios {
     com1: Option<Box<dyn ComPort + Send>>,
     state: BiosState,
     warned: HashSet<(u8, u8)>,
+    platform: Platform,
+    /// The MP and ACPI tables INT 19h installs.
+    tables: Vec<Blob>,
     pub stats: Stats,
 }
 
 impl Bios {
     pub fn new(header: RomHeader, memmap: MemoryMap, dev: Devices) -> Bios {
+        let platform = Platform::default();
         Bios {
+            tables: platform::tables(&platform, &memmap),
             header,
             memmap,
             dev,
             com1: None,
             state: BiosState::default(),
             warned: HashSet::new(),
+            platform,
             stats: Stats::default(),
         }
+    }
+
+    /// Sets the machine's CPUs and ACPI choice (the backends read it too).
+    pub fn set_platform(&mut self, platform: Platform) {
+        self.tables = platform::tables(&platform, &self.memmap);
+        self.platform = platform;
+    }
+
+    pub fn platform(&self) -> Platform {
+        self.platform
     }
 
     pub fn header(&self) -> &RomHeader {
@@ -165,6 +182,7 @@ impl Bios {
             keys: self.dev.keys.as_mut(),
             clock: self.dev.clock.as_ref(),
             memmap: &self.memmap,
+            tables: &self.tables,
             stop: None,
         };
         let status = match function {

@@ -18,6 +18,7 @@ pub mod kvm;
 pub mod machine;
 pub mod mem;
 pub mod memmap;
+pub mod platform;
 pub mod regs;
 pub mod rom;
 pub mod serial;

@@ -31,6 +31,9 @@ pub const KVM_IDENTITY_MAP: u64 = 0xFEFF_C000;
 pub const KVM_TSS: u64 = 0xFEFF_D000;
 /// End of the pages reserved for KVM.
 pub const KVM_RESERVED_END: u64 = 0xFF00_0000;
+/// Size of the range at the top of RAM below 4 GiB that holds the MP and
+/// ACPI tables (reserved in the E820 map; see `platform`).
+pub const TABLES_SIZE: u64 = 64 * KIB;
 /// Smallest guest RAM pbios accepts.
 pub const MIN_MEM: u64 = 2 * MIB;
 /// Largest guest RAM pbios accepts.
@@ -105,8 +108,13 @@ impl MemoryMap {
             },
             E820Entry {
                 base: HIGH_MEMORY,
-                length: low_top - HIGH_MEMORY,
+                length: low_top - TABLES_SIZE - HIGH_MEMORY,
                 kind: E820Type::Ram,
+            },
+            E820Entry {
+                base: low_top - TABLES_SIZE,
+                length: TABLES_SIZE,
+                kind: E820Type::Reserved,
             },
             E820Entry {
                 base: KVM_IDENTITY_MAP,
@@ -150,6 +158,12 @@ impl MemoryMap {
             r.push((HIGH_RAM_START, self.high_size as usize));
         }
         r
+    }
+
+    /// Where the platform tables (MP, ACPI) go: the last [`TABLES_SIZE`]
+    /// bytes of RAM below the PCI hole, reserved in the E820 map.
+    pub fn tables_base(&self) -> u64 {
+        self.low_top - TABLES_SIZE
     }
 
     /// Conventional memory below the EBDA, in KiB (INT 12h): 639.
@@ -204,8 +218,16 @@ mod tests {
             m.e820()[3],
             E820Entry {
                 base: MIB,
-                length: 127 * MIB,
+                length: 127 * MIB - TABLES_SIZE,
                 kind: E820Type::Ram
+            }
+        );
+        assert_eq!(
+            m.e820()[4],
+            E820Entry {
+                base: 128 * MIB - TABLES_SIZE,
+                length: TABLES_SIZE,
+                kind: E820Type::Reserved
             }
         );
         assert_eq!(m.base_mem_kib(), 639);

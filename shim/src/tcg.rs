@@ -331,10 +331,15 @@ enum CpuMode {
 enum Hit {
     /// A BIOS call or the POST's private trap: serve it.
     Trap,
+    /// The reset vector, just after a reset (its breakpoint).
+    Reset,
     /// Protected-mode code that happens to run at a trap site's address
     /// (with paging, any virtual address can): step over it untouched.
     Foreign(u64),
 }
+
+/// The linear address a reset starts at (CS base FFFF0000h + FFF0h).
+const RESET_LINEAR: u64 = 0xFFFF_FFF0;
 
 /// EFLAGS.VM.
 const EFLAGS_VM: u32 = 1 << 17;
@@ -383,8 +388,14 @@ impl TcgVcpu {
     fn classify(&mut self) -> Result<Hit, TcgError> {
         let b = self.read_block()?;
         let eip = get32(&b, self.layout.rip);
+        let cs = get32(&b, self.layout.segs[0]) as u16;
         let hit = match self.mode(&b) {
             CpuMode::Protected if eip != self.private_trap => Hit::Foreign(u64::from(eip)),
+            // Only a reset gets here with CS=F000h (its base FFFF0000h):
+            // a jump to F000:FFF0 runs at linear FFFF0h, no breakpoint.
+            CpuMode::Real if cs == abi::ROM_SEGMENT && eip == u32::from(abi::rom::RESET_VECTOR) => {
+                Hit::Reset
+            }
             _ => Hit::Trap,
         };
         self.fresh = Some(b);
@@ -598,6 +609,8 @@ pub struct TcgMachine {
     _dir: PrivateDir,
     /// Guest stops taken (breakpoint hits) and the boot's timing.
     stats: RunStats,
+    /// Whether the reset vector's breakpoint is in.
+    reset_armed: bool,
     /// Not `Send`: QEMU gets SIGKILL when the *thread* that started it
     /// ends (PR_SET_PDEATHSIG), so the machine stays on that thread.
     _thread_bound: std::marker::PhantomData<*const ()>,
@@ -643,7 +656,12 @@ impl TcgMachine {
 
         let mut cmd = Command::new(&opts.qemu);
         cmd.args(qemu_args(
-            &memmap, rom_path, &ram_path, &gdb_path, &com1_path,
+            &memmap,
+            bios.platform().cpus,
+            rom_path,
+            &ram_path,
+            &gdb_path,
+            &com1_path,
         ))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -737,6 +755,7 @@ impl TcgMachine {
             qemu,
             _dir: dir,
             stats: RunStats::default(),
+            reset_armed: false,
             _thread_bound: std::marker::PhantomData,
         })
     }
@@ -758,7 +777,7 @@ impl TcgMachine {
 
     pub fn run(&mut self) -> Result<Exit, TcgError> {
         match self.run_until_stop() {
-            // QEMU can end (isa-debug-exit, a reset under -no-reboot) at any
+            // QEMU can end (isa-debug-exit, a power-off) at any
             // moment, even while pbios talks to its stub.
             Err(e) if qemu_gone(&e) => self.finish(),
             other => other,
@@ -772,9 +791,23 @@ impl TcgMachine {
             match self.wait_stop()? {
                 Some(StopReply::Signal(5)) => {
                     self.stats.exits += 1;
-                    if let Hit::Foreign(addr) = self.vcpu.classify()? {
-                        self.step_over(addr)?;
-                        continue;
+                    match self.vcpu.classify()? {
+                        Hit::Foreign(addr) => {
+                            self.step_over(addr)?;
+                            continue;
+                        }
+                        Hit::Reset => {
+                            return Ok(Exit::Reset(
+                                "QEMU reset (i8042, port CF9h, ACPI reset or a triple fault)"
+                                    .into(),
+                            ))
+                        }
+                        Hit::Trap => {}
+                    }
+                    if !self.reset_armed {
+                        // Armed after the first stop: the vCPU started on it.
+                        self.vcpu.mem.gdb.insert_breakpoint(RESET_LINEAR)?;
+                        self.reset_armed = true;
                     }
                     let stop = serve_trap(&mut self.bios, &mut self.vcpu)?;
                     self.stats.check_boot(&self.bios);
@@ -903,9 +936,10 @@ impl TcgMachine {
         match (status.code(), status.signal()) {
             // isa-debug-exit: QEMU exits with (value << 1) | 1.
             (Some(code), _) if code & 1 == 1 => Ok(Exit::DebugExit((code >> 1) as u8)),
-            // -no-reboot turns a reset (or a triple fault) into an exit.
-            (Some(0), _) => Ok(Exit::Reset(
-                "QEMU reported a reset (i8042, port CF9h or a triple fault)".into(),
+            // A reset stops at the reset vector's breakpoint instead, so a
+            // clean exit is a power-off.
+            (Some(0), _) => Ok(Exit::PowerOff(
+                "QEMU powered off (ACPI S5 through the PIIX4's PM1a control)".into(),
             )),
             (Some(code), _) => Err(TcgError::QemuFailed(format!(
                 "exit status {code}: {}",
@@ -945,7 +979,14 @@ fn qemu_gone(e: &TcgError) -> bool {
 
 /// QEMU's command line: a PC with no disks, our ROM, RAM in `ram_path`, the
 /// GDB stub and COM1 on sockets pbios listens on, and isa-debug-exit at F4h.
-fn qemu_args(memmap: &MemoryMap, rom: &Path, ram: &Path, gdb: &Path, com1: &Path) -> Vec<String> {
+fn qemu_args(
+    memmap: &MemoryMap,
+    cpus: u8,
+    rom: &Path,
+    ram: &Path,
+    gdb: &Path,
+    com1: &Path,
+) -> Vec<String> {
     let total = memmap.total;
     let path = |p: &Path| p.display().to_string().replace(',', ",,");
     vec![
@@ -971,7 +1012,8 @@ fn qemu_args(memmap: &MemoryMap, rom: &Path, ram: &Path, gdb: &Path, com1: &Path
         "-no-user-config".into(),
         "-display".into(),
         "none".into(),
-        "-no-reboot".into(),
+        "-smp".into(),
+        cpus.to_string(),
         "-S".into(),
         "-chardev".into(),
         format!("socket,id=pbios.gdb,path={}", path(gdb)),
@@ -1039,6 +1081,7 @@ mod tests {
         let m = MemoryMap::new(5 * crate::memmap::GIB).unwrap();
         let args = qemu_args(
             &m,
+            2,
             Path::new("/r/bios.bin"),
             Path::new("/d/ram"),
             Path::new("/d/g,x"),
@@ -1049,5 +1092,10 @@ mod tests {
         assert!(s.contains("-m 5242880k"), "{s}");
         assert!(s.contains("path=/d/g,,x"), "commas escaped: {s}");
         assert!(s.contains("isa-debug-exit,iobase=0xf4"), "{s}");
+        assert!(s.contains("-smp 2"), "{s}");
+        assert!(
+            !s.contains("-no-reboot"),
+            "a reset stops at the reset vector: {s}"
+        );
     }
 }

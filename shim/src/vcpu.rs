@@ -105,6 +105,8 @@ pub enum Exit {
     Reset(String),
     /// Triple fault.
     TripleFault(String),
+    /// The guest powered the machine off (ACPI S5).
+    PowerOff(String),
     /// INT 19h found nothing to boot.
     NoBootDevice(String),
 }
@@ -116,7 +118,7 @@ impl Exit {
     pub fn status(&self) -> i32 {
         match self {
             Exit::DebugExit(v) => ((i32::from(*v) << 1) | 1) & 0xFF,
-            Exit::Reset(_) => 0,
+            Exit::Reset(_) | Exit::PowerOff(_) => 0,
             Exit::NoBootDevice(_) | Exit::TripleFault(_) => FAILURE_STATUS,
         }
     }

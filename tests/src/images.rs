@@ -19,17 +19,13 @@ use std::process::Command;
 /// reached userspace, followed by ` cpus=N`.
 pub const USERSPACE_MARKER: &str = "PBIOS-GUEST: userspace reached";
 
-/// Kernel command line parameter that makes /init reboot instead of
-/// powering off (for a boot without ACPI, which cannot power off).
-pub const REBOOT_PARAM: &str = "pbios.reboot";
-
 /// The kernel command line every Linux image boots with: serial console
 /// (the early one too, for a KVM run that stops before the kernel's own).
 pub const LINUX_CMDLINE: &str =
     "console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 loglevel=7 panic=0";
 
 /// Bump when a recipe changes in a way the stamp does not capture.
-const RECIPE_VERSION: u32 = 1;
+const RECIPE_VERSION: u32 = 2;
 
 /// Tools the images are made with: (command or file, Debian package).
 const TOOLS: &[(&str, &str)] = &[
@@ -258,7 +254,8 @@ fn unpack(work: &Path, package: &str) -> Result<PathBuf> {
             .output()
             .is_ok_and(|o| o.status.success())
     };
-    if !download() && !(apt_get(&["update", "-q"]) && download()) {
+    let fetched = download() || (apt_get(&["update", "-q"]) && download());
+    if !fetched {
         return Err(format!("apt-get download {package} failed"));
     }
     let deb = fs::read_dir(&dir)
@@ -287,19 +284,20 @@ fn find_file(dir: &Path, prefix: &str) -> Result<PathBuf> {
 }
 
 /// The initramfs's /init: mount what it needs, print the marker with the
-/// number of CPUs Linux brought up, then power off (or reboot when the
-/// command line says [`REBOOT_PARAM`]).
+/// number of CPUs Linux brought up, then power off through ACPI, or reboot
+/// when there is no ACPI (`pbios --no-acpi`), which could not power off.
 fn init_script() -> String {
     format!(
         "#!/bin/busybox sh
 /bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
 /bin/busybox mount -t devtmpfs devtmpfs /dev
 cpus=$(/bin/busybox grep -c ^processor /proc/cpuinfo)
 echo \"{USERSPACE_MARKER} cpus=$cpus\" > /dev/console
-if /bin/busybox grep -q {REBOOT_PARAM} /proc/cmdline; then
-    /bin/busybox reboot -f
+if [ -d /sys/firmware/acpi/tables ]; then
+    /bin/busybox poweroff -f
 fi
-/bin/busybox poweroff -f
+/bin/busybox reboot -f
 "
     )
 }

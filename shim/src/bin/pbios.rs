@@ -7,6 +7,7 @@ use pbios::clock::HostClock;
 use pbios::disk::{Disk, Drives, MediaKind};
 use pbios::keyboard::StdinKeys;
 use pbios::memmap::{parse_size, MemoryMap};
+use pbios::platform::Platform;
 use pbios::{Accel, Bios, Devices, Exit, Machine, Rom, TcgOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,6 +19,14 @@ use std::time::Instant;
 #[derive(Parser)]
 #[command(version, about)]
 struct Args {
+    /// CPUs (1-64): the boot CPU runs the firmware, the others wait for
+    /// INIT/SIPI; the MP table (and ACPI's MADT) list them all.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=pbios::platform::MAX_CPUS as i64))]
+    cpus: u8,
+    /// Publish no ACPI tables (the MP table is always there). Without
+    /// them an OS cannot power the machine off.
+    #[arg(long)]
+    no_acpi: bool,
     /// Guest RAM, e.g. 128M or 2G.
     #[arg(long, default_value = "128M", value_parser = parse_mem)]
     mem: u64,
@@ -173,7 +182,11 @@ fn run(args: Args) -> Result<i32, String> {
         clock: Box::new(HostClock),
         trace,
     };
-    let bios = Bios::new(rom.header, memmap, devices);
+    let mut bios = Bios::new(rom.header, memmap, devices);
+    bios.set_platform(Platform {
+        cpus: args.cpus,
+        acpi: !args.no_acpi,
+    });
     let mut machine = Machine::new(
         args.accel,
         &rom,
@@ -198,7 +211,8 @@ fn run(args: Args) -> Result<i32, String> {
     let exit = exit.map_err(|e| e.to_string())?;
     match &exit {
         Exit::DebugExit(_) => {}
-        Exit::Reset(at) => eprintln!("pbios: the guest reset the machine at {at}"),
+        Exit::Reset(at) => eprintln!("pbios: the guest reset the machine: {at}"),
+        Exit::PowerOff(how) => eprintln!("pbios: the guest powered off: {how}"),
         Exit::TripleFault(at) => eprintln!("pbios: triple fault at {at}"),
         Exit::NoBootDevice(why) => eprintln!("pbios: no bootable device: {why}"),
     }

@@ -195,9 +195,10 @@ pub fn int15_e820_memory_map(r: &mut Regs, ctx: &mut Ctx) -> Status {
     Status::Cleared
 }
 
-/// Top of the RAM that starts at 1 MiB.
+/// Top of the usable RAM that starts at 1 MiB: the platform tables above
+/// it are reserved.
 fn ram_top(ctx: &Ctx) -> u64 {
-    ctx.memmap.low_top
+    ctx.memmap.tables_base()
 }
 
 /// INT 15h AX=E801h — get memory size for large configurations; out:

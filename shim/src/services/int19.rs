@@ -38,9 +38,14 @@ pub const BOOT_ADDR: u64 = 0x7C00;
 /// at 0000:7C00; a CD-ROM's El Torito no-emulation image at its load segment
 /// (07C0h by default). The guest starts there with DL=drive, AX=AA55h, the
 /// other general registers and DS, ES, SS zero, SP=7C00h and only IF set
-/// (as SeaBIOS). With nothing bootable the run ends with a message naming
-/// every device tried.
+/// (as SeaBIOS). First the platform tables (MP, ACPI) are written to the
+/// EBDA and the reserved top of RAM. With nothing bootable the run ends
+/// with a message naming every device tried.
 pub fn int19_boot(r: &mut Regs, ctx: &mut Ctx) -> Status {
+    for t in ctx.tables {
+        // Always RAM (the EBDA and the top of RAM below 4 GiB).
+        let _ = ctx.mem.write(t.addr, &t.bytes);
+    }
     ctx.state.boot_next = 0;
     boot_next(r, ctx)
 }

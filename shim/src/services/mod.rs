@@ -108,6 +108,8 @@ pub struct Ctx<'a> {
     pub keys: &'a mut dyn KeySource,
     pub clock: &'a dyn Clock,
     pub memmap: &'a MemoryMap,
+    /// The MP and ACPI tables INT 19h installs before the boot sector runs.
+    pub tables: &'a [crate::platform::Blob],
     /// Set by a handler to end the run after this call.
     pub stop: Option<Stop>,
 }

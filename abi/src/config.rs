@@ -21,11 +21,17 @@ pub struct HostConfig {
     pub hd_count: u8,
     /// Initial timer tick count since midnight (BDA 40:6C).
     pub ticks_since_midnight: u32,
+    /// [`FLAG_PIIX4_PM`] and future machine features.
+    pub flags: u8,
 }
+
+/// The machine is QEMU's `pc` (the TCG backend): POST enables the PIIX4's
+/// ACPI power management registers, which the FADT points at.
+pub const FLAG_PIIX4_PM: u8 = 1 << 0;
 
 impl HostConfig {
     /// Encoded size in bytes.
-    pub const SIZE: usize = 2 + 2 + 2 + 2 + 8 + 1 + 4;
+    pub const SIZE: usize = 2 + 2 + 2 + 2 + 8 + 1 + 4 + 1;
 
     /// Encodes the configuration.
     pub fn encode(&self) -> [u8; Self::SIZE] {
@@ -39,6 +45,7 @@ impl HostConfig {
         }
         b[16] = self.hd_count;
         b[17..21].copy_from_slice(&self.ticks_since_midnight.to_le_bytes());
+        b[21] = self.flags;
         b
     }
 
@@ -53,6 +60,7 @@ impl HostConfig {
             com_ports: [u16_at(8), u16_at(10), u16_at(12), u16_at(14)],
             hd_count: b[16],
             ticks_since_midnight: u32::from_le_bytes([b[17], b[18], b[19], b[20]]),
+            flags: b[21],
         }
     }
 }
@@ -71,6 +79,7 @@ mod tests {
             com_ports: [0x3F8, 0, 0, 0],
             hd_count: 1,
             ticks_since_midnight: 0x0012_3456,
+            flags: FLAG_PIIX4_PM,
         };
         assert_eq!(HostConfig::decode(&c.encode()), c);
     }

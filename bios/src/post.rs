@@ -47,10 +47,13 @@ pub extern "C" fn pbios_post() {
     init_ivt();
     init_bda(&cfg);
     init_ebda(&cfg);
+    // Before the rest, so both backends leave POST with the same registers.
+    if cfg.flags & abi::config::FLAG_PIIX4_PM != 0 {
+        init_acpi_pm();
+    }
     init_pic();
     init_pit();
     init_lapic();
-    init_acpi_pm();
     trap(abi::svc::POST_DONE, 0, 0);
 }
 
@@ -204,10 +207,11 @@ fn init_lapic() {
     poke32(base + LVT_LINT1, LINT1_NMI);
 }
 
-/// On QEMU's `pc` machine (the TCG backend), turns on the PIIX4's power
-/// management registers at [`abi::ACPI_PM_BASE`], where the FADT says they
-/// are, so an OS can power off through ACPI (as SeaBIOS does). Elsewhere
-/// nothing answers 00:01.3 and nothing is written.
+/// On QEMU's `pc` machine (the TCG backend, which says so in the host
+/// configuration), turns on the PIIX4's power management registers at
+/// [`abi::ACPI_PM_BASE`], where the FADT says they are, so an OS can power
+/// off through ACPI (as SeaBIOS does). If 00:01.3 is not a PIIX4 PM,
+/// nothing is written.
 fn init_acpi_pm() {
     use abi::pci::*;
     let cfg = |reg| address(PIIX4_PM_DEV, PIIX4_PM_FUNC, reg);

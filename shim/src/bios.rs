@@ -66,6 +66,8 @@ pub struct Bios {
     state: BiosState,
     warned: HashSet<(u8, u8)>,
     platform: Platform,
+    /// The machine is QEMU's `pc`, with a PIIX4 (POST enables its PM).
+    piix4: bool,
     /// The MP and ACPI tables INT 19h installs.
     tables: Vec<Blob>,
     pub stats: Stats,
@@ -83,6 +85,7 @@ impl Bios {
             state: BiosState::default(),
             warned: HashSet::new(),
             platform,
+            piix4: false,
             stats: Stats::default(),
         }
     }
@@ -91,6 +94,11 @@ impl Bios {
     pub fn set_platform(&mut self, platform: Platform) {
         self.tables = platform::tables(&platform, &self.memmap);
         self.platform = platform;
+    }
+
+    /// Says the machine is QEMU's `pc` (the TCG backend).
+    pub fn set_piix4(&mut self, piix4: bool) {
+        self.piix4 = piix4;
     }
 
     pub fn platform(&self) -> Platform {
@@ -130,6 +138,11 @@ impl Bios {
             com_ports: [abi::COM1_PORT, 0, 0, 0],
             hd_count: self.dev.drives.hard.len() as u8,
             ticks_since_midnight: self.dev.clock.now().ticks_since_midnight(),
+            flags: if self.piix4 {
+                abi::config::FLAG_PIIX4_PM
+            } else {
+                0
+            },
         }
     }
 

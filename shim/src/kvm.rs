@@ -5,19 +5,25 @@
 use crate::bios::Bios;
 use crate::mem::Memory;
 use crate::memmap::{KVM_IDENTITY_MAP, KVM_TSS};
+use crate::platform::IOAPIC_PINS;
+use crate::ports::{PlatformPorts, PortEffect};
 use crate::regs::Regs;
 use crate::rom::Rom;
 use crate::serial::SharedUart;
 use crate::services::Stop;
 use crate::vcpu::{serve_trap, Exit, RunStats, TrapState, Vcpu};
 use kvm_bindings::{
-    kvm_guest_debug, kvm_pit_config, kvm_regs, kvm_sregs, kvm_userspace_memory_region,
-    KVM_GUESTDBG_ENABLE, KVM_GUESTDBG_SINGLESTEP, KVM_MAX_CPUID_ENTRIES, KVM_MEM_READONLY,
-    KVM_PIT_SPEAKER_DUMMY,
+    kvm_guest_debug, kvm_irq_routing_entry, kvm_pit_config, kvm_regs, kvm_sregs,
+    kvm_userspace_memory_region, CpuId, KvmIrqRouting, KVM_GUESTDBG_ENABLE,
+    KVM_GUESTDBG_SINGLESTEP, KVM_IRQCHIP_IOAPIC, KVM_IRQCHIP_PIC_MASTER, KVM_IRQCHIP_PIC_SLAVE,
+    KVM_IRQ_ROUTING_IRQCHIP, KVM_MAX_CPUID_ENTRIES, KVM_MEM_READONLY, KVM_PIT_SPEAKER_DUMMY,
 };
 use kvm_ioctls::{Cap, Kvm, SyncReg, VcpuExit, VcpuFd, VmFd};
 use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
 use thiserror::Error;
 use vm_memory::{GuestMemoryBackend, GuestMemoryMmap, GuestMemoryRegion, MmapRegion};
 use vm_superio::{Serial, Trigger};
@@ -41,6 +47,10 @@ pub enum KvmError {
     CreateIrqchip(errno::Error),
     #[error("cannot create the in-kernel PIT: {0}")]
     CreatePit(errno::Error),
+    #[error("cannot route the interrupt lines: {0}")]
+    IrqRouting(String),
+    #[error("cannot start CPU {cpu}: {why}")]
+    StartCpu { cpu: u8, why: String },
     #[error("cannot allocate guest memory: {0}")]
     AllocateMemory(String),
     #[error("cannot map guest memory at {addr:#x}: {source}")]
@@ -104,6 +114,26 @@ struct KvmVcpu {
     skip_pending: bool,
 }
 
+/// What every vCPU's thread shares: the devices behind port I/O, and how
+/// an application processor ends the run.
+struct Shared {
+    serial: Arc<Mutex<KvmSerial>>,
+    ports: Mutex<PlatformPorts>,
+    /// Why an application processor ended the run, for the boot CPU.
+    ended: Mutex<Option<Result<Exit, KvmError>>>,
+    /// Tells the application processors' threads to finish.
+    stopping: AtomicBool,
+    /// The thread running the boot CPU (to interrupt its KVM_RUN).
+    bsp_thread: Mutex<Option<libc::pthread_t>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
+    }
+}
+
 /// A KVM virtual machine running the pbios ROM.
 pub struct KvmMachine {
     // Kept alive for the VM's lifetime.
@@ -111,7 +141,10 @@ pub struct KvmMachine {
     _vm: VmFd,
     vcpu: KvmVcpu,
     _rom: MmapRegion,
-    serial: Arc<Mutex<KvmSerial>>,
+    shared: Arc<Shared>,
+    /// Application processors not yet started, then their threads.
+    aps: Vec<VcpuFd>,
+    ap_threads: Vec<JoinHandle<()>>,
     bios: Bios,
     stats: RunStats,
     /// Single-steps the firmware to count its instructions.
@@ -161,6 +194,7 @@ impl KvmMachine {
             ..Default::default()
         };
         vm.create_pit2(pit).map_err(KvmError::CreatePit)?;
+        route_irqs(&vm)?;
 
         let mem = crate::mem::guest_ram(&bios.memmap().ram_ranges())
             .map_err(|e| KvmError::AllocateMemory(e.to_string()))?;
@@ -199,12 +233,36 @@ impl KvmMachine {
             .map_err(KvmError::SerialIrq)?;
         let serial = Arc::new(Mutex::new(Serial::new(IrqTrigger(evt), serial_out)));
         bios.set_com1(Box::new(SharedUart(serial.clone())));
+        let platform = bios.platform();
+        let shared = Arc::new(Shared {
+            serial: serial.clone(),
+            ports: Mutex::new(PlatformPorts::new(
+                bios.memmap(),
+                platform.cpus,
+                Box::new(crate::clock::HostClock),
+            )),
+            ended: Mutex::new(None),
+            stopping: AtomicBool::new(false),
+            bsp_thread: Mutex::new(None),
+        });
 
-        let mut vcpu = vm.create_vcpu(0).map_err(KvmError::CreateVcpu)?;
         let cpuid = kvm
             .get_supported_cpuid(KVM_MAX_CPUID_ENTRIES)
             .map_err(KvmError::SetCpuid)?;
-        vcpu.set_cpuid2(&cpuid).map_err(KvmError::SetCpuid)?;
+        // CPU 0 is KVM's boot CPU; the others wait for INIT and SIPI in
+        // the kernel.
+        let mut vcpu = vm.create_vcpu(0).map_err(KvmError::CreateVcpu)?;
+        vcpu.set_cpuid2(&cpuid_for(&cpuid, 0))
+            .map_err(KvmError::SetCpuid)?;
+        let mut aps = Vec::new();
+        for id in 1..platform.cpus {
+            let ap = vm
+                .create_vcpu(u64::from(id))
+                .map_err(KvmError::CreateVcpu)?;
+            ap.set_cpuid2(&cpuid_for(&cpuid, id))
+                .map_err(KvmError::SetCpuid)?;
+            aps.push(ap);
+        }
         let sync_regs = kvm.check_extension(Cap::SyncRegs);
         if sync_regs {
             vcpu.set_sync_valid_reg(SyncReg::Register);
@@ -222,7 +280,9 @@ impl KvmMachine {
                 skip_pending: false,
             },
             _rom: rom_region,
-            serial,
+            shared,
+            aps,
+            ap_threads: Vec::new(),
             bios,
             stats: RunStats::default(),
             count_instructions: false,
@@ -287,46 +347,36 @@ impl KvmMachine {
     /// Runs the guest from the reset vector until it ends.
     pub fn run(&mut self) -> Result<Exit, KvmError> {
         self.stats.start();
+        self.start_aps()?;
         loop {
             self.stats.exits += 1;
             match self.vcpu.fd.run() {
-                Ok(VcpuExit::IoOut(port, data)) => {
-                    let value = data.first().copied().unwrap_or(0);
-                    match port {
-                        p if p == u16::from(abi::TRAP_PORT) => {
-                            let stop = self.trap()?;
-                            if self.stats.check_boot(&self.bios) && self.count_instructions {
-                                self.stats.instructions_at_boot = Some(self.instructions);
-                                self.count_instructions = false;
-                                self.set_single_step(false)?;
-                            }
-                            if let Some(stop) = stop {
-                                return Ok(match stop {
-                                    Stop::NoBootDevice(why) => Exit::NoBootDevice(why),
-                                });
-                            }
+                Ok(VcpuExit::IoOut(port, data)) => match port {
+                    p if p == u16::from(abi::TRAP_PORT) => {
+                        let stop = self.trap()?;
+                        if self.stats.check_boot(&self.bios) && self.count_instructions {
+                            self.stats.instructions_at_boot = Some(self.instructions);
+                            self.count_instructions = false;
+                            self.set_single_step(false)?;
                         }
-                        abi::DEBUG_EXIT_PORT => {
-                            let _ = uart(&self.serial).writer_mut().flush();
-                            return Ok(Exit::DebugExit(value));
+                        if let Some(stop) = stop {
+                            return Ok(match stop {
+                                Stop::NoBootDevice(why) => Exit::NoBootDevice(why),
+                            });
                         }
-                        p if (abi::COM1_PORT..abi::COM1_PORT + 8).contains(&p) => {
-                            let _ = uart(&self.serial).write((p - abi::COM1_PORT) as u8, value);
-                        }
-                        abi::I8042_COMMAND_PORT if value == abi::I8042_CMD_RESET => {
-                            return Ok(Exit::Reset(self.where_now()));
-                        }
-                        _ => {}
                     }
-                }
-                Ok(VcpuExit::IoIn(port, data)) => {
-                    if (abi::COM1_PORT..abi::COM1_PORT + 8).contains(&port) {
-                        let v = uart(&self.serial).read((port - abi::COM1_PORT) as u8);
-                        data.fill(v);
-                    } else {
-                        data.fill(0xFF);
+                    _ => {
+                        if let Some(exit) = io_out(&self.shared, port, data) {
+                            return Ok(match exit {
+                                Exit::Reset(how) => {
+                                    Exit::Reset(format!("{how} at {}", self.where_now()))
+                                }
+                                other => other,
+                            });
+                        }
                     }
-                }
+                },
+                Ok(VcpuExit::IoIn(port, data)) => io_in(&self.shared, port, data),
                 // Unbacked addresses read as all ones; writes to the ROM and
                 // to holes are dropped.
                 Ok(VcpuExit::MmioRead(_, data)) => data.fill(0xFF),
@@ -356,10 +406,39 @@ impl KvmMachine {
                         at: self.where_now(),
                     });
                 }
-                Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => {}
+                Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => {
+                    // An application processor may have ended the run.
+                    if let Some(end) = lock(&self.shared.ended).take() {
+                        return end;
+                    }
+                }
                 Err(e) => return Err(KvmError::Run(e)),
             }
         }
+    }
+
+    /// Starts a thread per application processor; each waits in KVM_RUN
+    /// for the INIT and SIPI an OS sends.
+    fn start_aps(&mut self) -> Result<(), KvmError> {
+        if self.aps.is_empty() {
+            return Ok(());
+        }
+        install_kick_handler()?;
+        // SAFETY: pthread_self has no preconditions.
+        *lock(&self.shared.bsp_thread) = Some(unsafe { libc::pthread_self() });
+        for (i, fd) in std::mem::take(&mut self.aps).into_iter().enumerate() {
+            let cpu = i as u8 + 1;
+            let shared = self.shared.clone();
+            let t = std::thread::Builder::new()
+                .name(format!("pbios-cpu{cpu}"))
+                .spawn(move || run_ap(cpu, fd, &shared))
+                .map_err(|e| KvmError::StartCpu {
+                    cpu,
+                    why: e.to_string(),
+                })?;
+            self.ap_threads.push(t);
+        }
+        Ok(())
     }
 
     /// Serves one BIOS trap, straight from the OUT's exit: no extra
@@ -388,6 +467,193 @@ impl KvmMachine {
             _ => "unknown registers".into(),
         }
     }
+}
+
+impl Drop for KvmMachine {
+    /// Ends the application processors' threads: their KVM_RUN may be
+    /// waiting for a SIPI that never comes, so they are interrupted until
+    /// they notice.
+    fn drop(&mut self) {
+        self.shared.stopping.store(true, Ordering::SeqCst);
+        for t in self.ap_threads.drain(..) {
+            while !t.is_finished() {
+                kick(std::os::unix::thread::JoinHandleExt::as_pthread_t(&t));
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            let _ = t.join();
+        }
+    }
+}
+
+/// The signal that interrupts a vCPU thread's KVM_RUN (its handler does
+/// nothing; KVM_RUN returns EINTR).
+fn kick_signal() -> libc::c_int {
+    vmm_sys_util::signal::SIGRTMIN()
+}
+
+extern "C" fn ignore_kick(_: libc::c_int, _: *mut libc::siginfo_t, _: *mut libc::c_void) {}
+
+fn install_kick_handler() -> Result<(), KvmError> {
+    static INSTALLED: std::sync::OnceLock<Result<(), String>> = std::sync::OnceLock::new();
+    INSTALLED
+        .get_or_init(|| {
+            vmm_sys_util::signal::register_signal_handler(kick_signal(), ignore_kick)
+                .map_err(|e| e.to_string())
+        })
+        .clone()
+        .map_err(|why| KvmError::StartCpu { cpu: 1, why })
+}
+
+fn kick(thread: libc::pthread_t) {
+    // SAFETY: the thread is alive (its JoinHandle or the running boot CPU
+    // owns it) and the signal has a handler.
+    unsafe { libc::pthread_kill(thread, kick_signal()) };
+}
+
+/// An application processor ends the run: records why and interrupts the
+/// boot CPU until it has taken the reason.
+fn end_from_ap(shared: &Shared, end: Result<Exit, KvmError>) {
+    {
+        let mut e = lock(&shared.ended);
+        if e.is_none() {
+            *e = Some(end);
+        }
+    }
+    let bsp = *lock(&shared.bsp_thread);
+    while lock(&shared.ended).is_some() && !shared.stopping.load(Ordering::SeqCst) {
+        if let Some(t) = bsp {
+            kick(t);
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// An application processor's thread: serves its port and MMIO exits
+/// until the machine stops. BIOS calls are the boot CPU's only.
+fn run_ap(cpu: u8, mut fd: VcpuFd, shared: &Shared) {
+    while !shared.stopping.load(Ordering::SeqCst) {
+        let end = match fd.run() {
+            Ok(VcpuExit::IoOut(port, _)) if port == u16::from(abi::TRAP_PORT) => {
+                Some(Err(KvmError::Guest {
+                    what: format!("a BIOS call from CPU {cpu} (only CPU 0's are served)"),
+                    at: format!("CPU {cpu}"),
+                }))
+            }
+            Ok(VcpuExit::IoOut(port, data)) => io_out(shared, port, data).map(|e| {
+                Ok(match e {
+                    Exit::Reset(how) => Exit::Reset(format!("{how} on CPU {cpu}")),
+                    other => other,
+                })
+            }),
+            Ok(VcpuExit::IoIn(port, data)) => {
+                io_in(shared, port, data);
+                None
+            }
+            Ok(VcpuExit::MmioRead(_, data)) => {
+                data.fill(0xFF);
+                None
+            }
+            Ok(VcpuExit::MmioWrite(..)) | Ok(VcpuExit::Intr) | Ok(VcpuExit::Hlt) => None,
+            Ok(VcpuExit::Shutdown) => Some(Ok(Exit::TripleFault(format!("CPU {cpu}")))),
+            Ok(other) => Some(Err(KvmError::Guest {
+                what: format!("unexpected exit {other:?}"),
+                at: format!("CPU {cpu}"),
+            })),
+            Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => None,
+            Err(e) => Some(Err(KvmError::Run(e))),
+        };
+        if let Some(end) = end {
+            end_from_ap(shared, end);
+            return;
+        }
+    }
+}
+
+/// A port write other than the trap, from any CPU. Returns how the run
+/// ends, if it does.
+fn io_out(shared: &Shared, port: u16, data: &[u8]) -> Option<Exit> {
+    let value = data.first().copied().unwrap_or(0);
+    match port {
+        abi::DEBUG_EXIT_PORT => {
+            let _ = uart(&shared.serial).writer_mut().flush();
+            Some(Exit::DebugExit(value))
+        }
+        p if (abi::COM1_PORT..abi::COM1_PORT + 8).contains(&p) => {
+            let _ = uart(&shared.serial).write((p - abi::COM1_PORT) as u8, value);
+            None
+        }
+        abi::I8042_COMMAND_PORT if value == abi::I8042_CMD_RESET => {
+            Some(Exit::Reset("i8042 reset (FEh to port 64h)".into()))
+        }
+        p if PlatformPorts::handles(p) => match lock(&shared.ports).write(p, data) {
+            PortEffect::None => None,
+            PortEffect::Reset(how) => Some(Exit::Reset(how.into())),
+            PortEffect::PowerOff(how) => {
+                let _ = uart(&shared.serial).writer_mut().flush();
+                Some(Exit::PowerOff(how.into()))
+            }
+        },
+        _ => None,
+    }
+}
+
+/// A port read, from any CPU: COM1, the platform's ports, else all ones.
+fn io_in(shared: &Shared, port: u16, data: &mut [u8]) {
+    if (abi::COM1_PORT..abi::COM1_PORT + 8).contains(&port) {
+        let v = uart(&shared.serial).read((port - abi::COM1_PORT) as u8);
+        data.fill(v);
+    } else if PlatformPorts::handles(port) {
+        lock(&shared.ports).read(port, data);
+    } else {
+        data.fill(0xFF);
+    }
+}
+
+/// Routes the interrupt lines as QEMU does: ISA IRQs to both 8259s and
+/// the I/O APIC, except that IRQ 0 (the PIT) goes to the I/O APIC's input 2
+/// (as the MP table and the MADT say) and nothing uses GSI 2.
+fn route_irqs(vm: &VmFd) -> Result<(), KvmError> {
+    let mut entries = Vec::new();
+    let route = |gsi: u32, chip: u32, pin: u32| {
+        let mut e = kvm_irq_routing_entry {
+            gsi,
+            type_: KVM_IRQ_ROUTING_IRQCHIP,
+            ..Default::default()
+        };
+        e.u.irqchip.irqchip = chip;
+        e.u.irqchip.pin = pin;
+        e
+    };
+    for gsi in (0..16).filter(|&g| g != 2) {
+        let (chip, pin) = if gsi < 8 {
+            (KVM_IRQCHIP_PIC_MASTER, gsi)
+        } else {
+            (KVM_IRQCHIP_PIC_SLAVE, gsi - 8)
+        };
+        entries.push(route(gsi, chip, pin));
+    }
+    for gsi in (0..u32::from(IOAPIC_PINS)).filter(|&g| g != 2) {
+        let pin = if gsi == 0 { 2 } else { gsi };
+        entries.push(route(gsi, KVM_IRQCHIP_IOAPIC, pin));
+    }
+    let routing = KvmIrqRouting::from_entries(&entries)
+        .map_err(|e| KvmError::IrqRouting(format!("{e:?}")))?;
+    vm.set_gsi_routing(&routing)
+        .map_err(|e| KvmError::IrqRouting(e.to_string()))
+}
+
+/// KVM's supported CPUID made into CPU `id`'s: its initial APIC ID (leaf 1
+/// EBX[31:24]; leaves 0Bh and 1Fh EDX), the ID the MP table gives it.
+fn cpuid_for(supported: &CpuId, id: u8) -> CpuId {
+    let mut c = supported.clone();
+    for e in c.as_mut_slice() {
+        match e.function {
+            1 => e.ebx = (e.ebx & 0x00FF_FFFF) | (u32::from(id) << 24),
+            0xB | 0x1F => e.edx = u32::from(id),
+            _ => {}
+        }
+    }
+    c
 }
 
 impl KvmVcpu {

@@ -19,6 +19,7 @@ pub mod machine;
 pub mod mem;
 pub mod memmap;
 pub mod platform;
+pub mod ports;
 pub mod regs;
 pub mod rom;
 pub mod serial;

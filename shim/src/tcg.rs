@@ -629,6 +629,8 @@ impl TcgMachine {
         // QEMU owns the UART: INT 14h output joins COM1's output stream.
         let shared_out = SharedWriter::new(serial_out);
         bios.set_com1(Box::new(StreamPort(shared_out.clone())));
+        // QEMU's `pc` has a PIIX4 whose ACPI registers POST turns on.
+        bios.set_piix4(true);
         let memmap = bios.memmap().clone();
         let dir = PrivateDir::new(memmap.total).map_err(TcgError::TempDir)?;
         let ram_path = dir.0.join("ram");

@@ -24,7 +24,9 @@ fn demo_prints_memory_map_geometry_and_clock() {
         "  0000000000000000-000000000009FBFF usable",
         "  000000000009FC00-000000000009FFFF reserved",
         "  00000000000F0000-00000000000FFFFF reserved",
-        "  0000000000100000-0000000007FFFFFF usable",
+        "  0000000000100000-0000000007FEFFFF usable",
+        // The MP and ACPI tables.
+        "  0000000007FF0000-0000000007FFFFFF reserved",
         "  00000000FEFFC000-00000000FEFFFFFF reserved",
         "  00000000FFFF0000-00000000FFFFFFFF reserved",
         // 8 MiB: 16 cylinders, 16 heads, 63 sectors; the last cylinder is
@@ -37,10 +39,10 @@ fn demo_prints_memory_map_geometry_and_clock() {
     ] {
         assert!(out.contains(line), "missing {line:?} in:\n{out}");
     }
-    // Exactly six map entries.
+    // Exactly seven map entries.
     assert_eq!(
         out.lines().filter(|l| l.starts_with("  00000000")).count(),
-        6,
+        7,
         "{out}"
     );
 }

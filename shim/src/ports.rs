@@ -160,10 +160,9 @@ impl PlatformPorts {
                 self.port_a = (v as u8 & !1) | 0x02;
             }
             p if p == abi::pci::CONFIG_ADDRESS && data.len() == 4 => self.pci_address = v,
-            p if p == RESET_CONTROL_PORT && data.len() == 1 => {
-                if v & 0x04 != 0 {
-                    return PortEffect::Reset("port CF9h reset control");
-                }
+            // Bit 2 starts a reset (bit 1 chooses hard or soft).
+            p if p == RESET_CONTROL_PORT && data.len() == 1 && v & 0x04 != 0 => {
+                return PortEffect::Reset("port CF9h reset control");
             }
             p if p == PM_BASE => {
                 // Write one to clear.

@@ -58,7 +58,11 @@ fn e820_walk_returns_the_memory_map() {
         run.u32(u64::from(ENTRIES) + 3 * 24 + 8),
         (127 * MIB - 64 * 1024) as u32
     );
-    assert_eq!(run.u32(u64::from(ENTRIES) + 4 * 24 + 16), 2, "tables reserved");
+    assert_eq!(
+        run.u32(u64::from(ENTRIES) + 4 * 24 + 16),
+        2,
+        "tables reserved"
+    );
 }
 
 #[test]

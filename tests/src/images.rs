@@ -25,7 +25,7 @@ pub const LINUX_CMDLINE: &str =
     "console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 loglevel=7 panic=0";
 
 /// Bump when a recipe changes in a way the stamp does not capture.
-const RECIPE_VERSION: u32 = 2;
+const RECIPE_VERSION: u32 = 3;
 
 /// Tools the images are made with: (command or file, Debian package).
 const TOOLS: &[(&str, &str)] = &[
@@ -439,7 +439,7 @@ fn syslinux_cfg(boots: SyslinuxBoots) -> String {
         }
         // LINUX, not KERNEL: a .bin file would be taken for a boot sector.
         SyslinuxBoots::Memtest => {
-            "LINUX /boot/memtest86+x64.bin\n  APPEND console=ttyS0,115200\n".into()
+            "LINUX /boot/memtest86+x64.bin\n  APPEND console=ttyS0,115200 nopause\n".into()
         }
     };
     format!("SERIAL 0 115200\nPROMPT 0\nTIMEOUT 0\nDEFAULT pbios\nLABEL pbios\n  {entry}")

@@ -11,8 +11,9 @@ const USAGE: &str = "usage: cargo xtask <command>
   demo                              build the demo disk -> target/pbios/demo.img
   run [-- PBIOS-ARGS]               build ROM, demo disk and pbios; boot the demo
                                     (e.g. `cargo xtask run -- --accel tcg`)
-  test                              build the ROMs, run every test on KVM, then
-                                    the guest tests again on QEMU's TCG
+  test                              build the ROMs and the guest images, run
+                                    every test on KVM, then the guest tests
+                                    again on QEMU's TCG
   bench [-- BENCH-ARGS]             pbios beside QEMU+SeaBIOS: boot latency,
                                     INT 13h throughput, cost per call, on KVM
                                     and TCG -> docs/benchmarks.md (installs
@@ -361,6 +362,8 @@ fn run_tests(args: &[String]) -> Result<()> {
     for t in [abi::TrapKind::Vmcall, abi::TrapKind::Vmmcall] {
         build_rom(t)?;
     }
+    // The real operating systems the end-to-end tests boot.
+    build_images()?;
     // Everything, with the guest tests on KVM...
     let mut c = clean("cargo");
     c.args(["test", "--workspace", "--exclude", "pbios-rom"])

@@ -13,6 +13,7 @@ use pbios::disk::{Disk, Drives, MediaKind};
 use pbios::keyboard::{KeySource, NoKeys};
 use pbios::mem::Memory;
 use pbios::memmap::{MemoryMap, MIB};
+use pbios::platform::Platform;
 use pbios::{Accel, Bios, Devices, Exit, Machine, Rom, TcgOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -129,6 +130,8 @@ pub struct Opts {
     pub boot: Vec<BootDevice>,
     /// Attach the images read-only.
     pub read_only: bool,
+    /// CPUs and ACPI (one CPU, ACPI on by default).
+    pub platform: Platform,
 }
 
 impl Default for Opts {
@@ -141,6 +144,7 @@ impl Default for Opts {
             accel: accel(),
             boot: BootDevice::DEFAULT_ORDER.to_vec(),
             read_only: false,
+            platform: Platform::default(),
         }
     }
 }
@@ -252,7 +256,8 @@ pub fn boot_media(media: &Media, opts: Opts) -> Run {
         clock: opts.clock,
         trace: Some(Box::new(trace.clone())),
     };
-    let bios = Bios::new(rom.header, MemoryMap::new(opts.mem).unwrap(), devices);
+    let mut bios = Bios::new(rom.header, MemoryMap::new(opts.mem).unwrap(), devices);
+    bios.set_platform(opts.platform);
     let mut machine = Machine::new(
         opts.accel,
         &rom,

@@ -297,3 +297,188 @@ fn bios_call_from_virtual_8086_mode() {
     assert_eq!(run.exit, pbios::Exit::DebugExit(0), "{}", run.trace);
     assert_eq!(run.word(0), 639, "INT 12h answered in V86 mode");
 }
+
+#[test]
+fn acpi_power_off_ends_the_run() {
+    // What Linux does for S5: SLP_TYP from \_S5 (0) with SLP_EN, to the
+    // FADT's PM1a control block. On TCG that is QEMU's PIIX4, whose
+    // registers POST turned on.
+    let run = boot(&guest(|a| {
+        a.mov(dx, u32::from(pbios::platform::PM1A_CNT))?;
+        a.mov(ax, u32::from(pbios::platform::SLP_EN))?;
+        a.out(dx, ax)?;
+        let mut wait = a.create_label();
+        a.set_label(&mut wait)?;
+        a.hlt()?;
+        a.jmp(wait)
+    }));
+    assert!(
+        matches!(run.exit, pbios::Exit::PowerOff(_)),
+        "{:?}",
+        run.exit
+    );
+    assert_eq!(run.exit.status(), 0);
+}
+
+/// Where the guest copies the MP configuration table.
+const MP_COPY: u32 = 0x3000;
+
+#[test]
+fn guest_finds_the_mp_table_in_the_ebda() {
+    // As an OS does: scan the EBDA's first KiB (segment at 40:0Eh) for
+    // "_MP_", then fetch the configuration table it points at (above
+    // 1 MiB) with INT 15h AH=87h.
+    let cpus = 3;
+    let run = boot_with(
+        &guest(|a| {
+            a.mov(ax, word_ptr(0x40Eu32))?;
+            a.mov(es, ax)?;
+            a.xor(di, di)?;
+            a.mov(word_ptr(slot(0)), 0xFFFFu32)?;
+            let mut scan = a.create_label();
+            let mut next = a.create_label();
+            let mut found = a.create_label();
+            let mut copy = a.create_label();
+            a.set_label(&mut scan)?;
+            a.cmp(dword_ptr(di).es(), 0x5F50_4D5Fu32)?; // "_MP_"
+            a.je(found)?;
+            a.set_label(&mut next)?;
+            a.add(di, 16u32)?;
+            a.cmp(di, 1024u32)?;
+            a.jb(scan)?;
+            a.jmp(copy)?;
+            a.set_label(&mut found)?;
+            a.mov(word_ptr(slot(0)), di)?;
+            a.mov(eax, dword_ptr(di + 4).es())?;
+            // GDT for AH=87h at 2000h: source = the table, destination =
+            // MP_COPY, 512 bytes.
+            a.xor(bx, bx)?;
+            a.mov(es, bx)?;
+            a.mov(cx, 24u32)?;
+            a.mov(di, 0x2000u32)?;
+            a.push(eax)?;
+            a.xor(ax, ax)?;
+            a.rep().stosw()?;
+            a.pop(eax)?;
+            a.mov(word_ptr(0x2010u32), 0xFFFFu32)?;
+            a.mov(word_ptr(0x2012u32), ax)?;
+            a.shr(eax, 16u32)?;
+            a.mov(byte_ptr(0x2014u32), al)?;
+            a.mov(byte_ptr(0x2015u32), 0x93u32)?;
+            a.mov(byte_ptr(0x2017u32), ah)?;
+            a.mov(word_ptr(0x2018u32), 0xFFFFu32)?;
+            a.mov(word_ptr(0x201Au32), MP_COPY)?;
+            a.mov(byte_ptr(0x201Du32), 0x93u32)?;
+            a.mov(ah, 0x87u32)?;
+            a.mov(cx, 256u32)?;
+            a.mov(si, 0x2000u32)?;
+            a.int(0x15)?;
+            a.set_label(&mut copy)?;
+            Ok(())
+        }),
+        Opts {
+            platform: pbios::platform::Platform { cpus, acpi: true },
+            ..Opts::default()
+        },
+    );
+    assert_eq!(run.exit, pbios::Exit::DebugExit(0), "{}", run.trace);
+    let fp_at = run.word(0);
+    assert_eq!(fp_at, 0x3F0, "floating pointer in the EBDA's first KiB");
+    let t = run.bytes(u64::from(MP_COPY), 512);
+    assert_eq!(&t[..4], b"PCMP");
+    let len = usize::from(u16::from_le_bytes([t[4], t[5]]));
+    assert_eq!(
+        t[..len].iter().fold(0u8, |s, b| s.wrapping_add(*b)),
+        0,
+        "checksum"
+    );
+    // Entries: processors (20 bytes, type 0) then the rest (8 bytes).
+    let (mut at, mut procs, mut ioapic) = (44, Vec::new(), None);
+    while at < len {
+        match t[at] {
+            0 => {
+                procs.push(t[at + 1]);
+                at += 20;
+            }
+            2 => {
+                ioapic = Some(u32::from_le_bytes(t[at + 4..at + 8].try_into().unwrap()));
+                at += 8;
+            }
+            _ => at += 8,
+        }
+    }
+    assert_eq!(
+        procs,
+        vec![0, 1, 2],
+        "one entry per CPU, APIC IDs 0..{cpus}"
+    );
+    assert_eq!(ioapic, Some(0xFEC0_0000));
+}
+
+#[test]
+fn application_processors_start_on_init_sipi() {
+    // The boot CPU sends INIT and two SIPIs (vector 08h: 0800:0000) to all
+    // the others through its local APIC, from unreal mode; each AP's
+    // trampoline counts itself at 7000h and halts. The exit value is the
+    // count.
+    const GDT: u32 = 0x6100;
+    const GDTR: u32 = 0x60F0;
+    const COUNT: u32 = 0x7000;
+    const TRAMPOLINE: u32 = 0x8000;
+    let cpus = 4;
+    let run = boot_with(
+        &guest(|a| {
+            // mov ax, 0; mov ds, ax; lock inc byte [7000h]; cli; hlt; jmp $-1
+            let ap: [u8; 13] = [
+                0xB8, 0x00, 0x00, 0x8E, 0xD8, 0xF0, 0xFE, 0x06, 0x00, 0x70, 0xFA, 0xF4, 0xEB,
+            ];
+            for (i, b) in ap.iter().chain(&[0xFDu8]).enumerate() {
+                a.mov(byte_ptr(TRAMPOLINE + i as u32), u32::from(*b))?;
+            }
+            a.mov(byte_ptr(COUNT), 0u32)?;
+            // Unreal mode: FS with a 4 GiB limit.
+            let gdt: [u8; 16] = [0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0, 0, 0x92, 0xCF, 0];
+            for (i, b) in gdt.iter().enumerate() {
+                a.mov(byte_ptr(GDT + i as u32), u32::from(*b))?;
+            }
+            a.mov(word_ptr(GDTR), 0x0Fu32)?;
+            a.mov(dword_ptr(GDTR + 2), GDT)?;
+            a.cli()?;
+            a.lgdt(word_ptr(GDTR))?;
+            a.mov(eax, cr0)?;
+            a.or(eax, 1)?;
+            a.mov(cr0, eax)?;
+            a.mov(bx, 0x08u32)?;
+            a.mov(fs, bx)?;
+            a.and(eax, !1u32 as i32)?;
+            a.mov(cr0, eax)?;
+            a.xor(bx, bx)?;
+            a.mov(fs, bx)?;
+            a.sti()?;
+            // ICR: INIT, then SIPI twice, to all excluding self; a timer
+            // tick (55 ms) between them.
+            a.mov(edi, 0xFEE0_0300u32)?;
+            for icr in [0x000C_4500u32, 0x000C_4608, 0x000C_4608] {
+                a.mov(dword_ptr(edi).fs(), icr)?;
+                a.hlt()?;
+            }
+            // Wait up to 36 ticks (2 s) for the count.
+            a.mov(cx, 36u32)?;
+            let mut wait = a.create_label();
+            let mut done = a.create_label();
+            a.set_label(&mut wait)?;
+            a.cmp(byte_ptr(COUNT), (cpus - 1) as u32)?;
+            a.jae(done)?;
+            a.hlt()?;
+            a.loop_(wait)?;
+            a.set_label(&mut done)?;
+            a.mov(al, byte_ptr(COUNT))?;
+            a.out(0xF4, al)
+        }),
+        Opts {
+            platform: pbios::platform::Platform { cpus, acpi: true },
+            ..Opts::default()
+        },
+    );
+    assert_eq!(run.exit, pbios::Exit::DebugExit(cpus - 1), "{}", run.trace);
+}

@@ -482,3 +482,36 @@ fn application_processors_start_on_init_sipi() {
     );
     assert_eq!(run.exit, pbios::Exit::DebugExit(cpus - 1), "{}", run.trace);
 }
+
+#[test]
+fn cmos_memory_size_and_rtc_and_pci() {
+    // CMOS 34h/35h: RAM between 16 MiB and the top in 64 KiB blocks, as
+    // SeaBIOS reads it (QEMU's CMOS on TCG, pbios's on KVM); status D says
+    // the clock is valid; the seconds are BCD. CF8h reads back what was
+    // written (configuration mechanism #1); 00:1F.0 has no device.
+    let run = boot(&guest(|a| {
+        for (i, reg) in [(0u64, 0x34u32), (1, 0x35), (2, 0x0D), (3, 0x00)] {
+            a.mov(al, reg)?;
+            a.out(0x70, al)?;
+            a.in_(al, 0x71)?;
+            a.xor(ah, ah)?;
+            save(a, i, ax)?;
+        }
+        a.mov(dx, 0xCF8u32)?;
+        a.mov(eax, 0x8000_F800u32)?;
+        a.out(dx, eax)?;
+        a.in_(eax, dx)?;
+        a.mov(dword_ptr(slot(4)), eax)?;
+        a.mov(dx, 0xCFCu32)?;
+        a.in_(eax, dx)?;
+        a.mov(dword_ptr(slot(6)), eax)
+    }));
+    assert_eq!(run.exit, pbios::Exit::DebugExit(0), "{}", run.trace);
+    let blocks = run.word(0) | run.word(1) << 8;
+    assert_eq!(blocks, (128 - 16) * 16, "64 KiB blocks above 16 MiB");
+    assert_eq!(run.word(2) & 0x80, 0x80, "RTC valid");
+    let s = run.word(3);
+    assert!(s >> 4 < 6 && s & 0xF < 10, "BCD seconds: {s:#x}");
+    assert_eq!(run.u32(slot(4)), 0x8000_F800, "CF8h latches the address");
+    assert_eq!(run.u32(slot(6)), 0xFFFF_FFFF, "no device at 00:1F.0");
+}

@@ -91,7 +91,9 @@ impl Bios {
     }
 
     /// Sets the machine's CPUs and ACPI choice (the backends read it too).
-    pub fn set_platform(&mut self, platform: Platform) {
+    /// `cpus` is kept to 1..=[`platform::MAX_CPUS`].
+    pub fn set_platform(&mut self, mut platform: Platform) {
+        platform.cpus = platform.cpus.clamp(1, platform::MAX_CPUS);
         self.tables = platform::tables(&platform, &self.memmap);
         self.platform = platform;
     }

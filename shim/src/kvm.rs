@@ -348,6 +348,15 @@ impl KvmMachine {
     pub fn run(&mut self) -> Result<Exit, KvmError> {
         self.stats.start();
         self.start_aps()?;
+        let end = self.run_bsp();
+        // The boot CPU's thread may go on to other things: no more kicks
+        // for it, and the other CPUs stop too.
+        *lock(&self.shared.bsp_thread) = None;
+        self.stop_aps();
+        end
+    }
+
+    fn run_bsp(&mut self) -> Result<Exit, KvmError> {
         loop {
             self.stats.exits += 1;
             match self.vcpu.fd.run() {
@@ -469,11 +478,11 @@ impl KvmMachine {
     }
 }
 
-impl Drop for KvmMachine {
+impl KvmMachine {
     /// Ends the application processors' threads: their KVM_RUN may be
     /// waiting for a SIPI that never comes, so they are interrupted until
     /// they notice.
-    fn drop(&mut self) {
+    fn stop_aps(&mut self) {
         self.shared.stopping.store(true, Ordering::SeqCst);
         for t in self.ap_threads.drain(..) {
             while !t.is_finished() {
@@ -482,6 +491,12 @@ impl Drop for KvmMachine {
             }
             let _ = t.join();
         }
+    }
+}
+
+impl Drop for KvmMachine {
+    fn drop(&mut self) {
+        self.stop_aps();
     }
 }
 
@@ -519,10 +534,12 @@ fn end_from_ap(shared: &Shared, end: Result<Exit, KvmError>) {
             *e = Some(end);
         }
     }
-    let bsp = *lock(&shared.bsp_thread);
     while lock(&shared.ended).is_some() && !shared.stopping.load(Ordering::SeqCst) {
-        if let Some(t) = bsp {
-            kick(t);
+        // Under the lock: the boot CPU's thread clears it when it leaves
+        // KVM_RUN for good, and is never kicked after that.
+        match *lock(&shared.bsp_thread) {
+            Some(t) => kick(t),
+            None => return,
         }
         std::thread::sleep(Duration::from_millis(1));
     }

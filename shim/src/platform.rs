@@ -464,4 +464,29 @@ mod tests {
         assert_eq!(lapics, 2);
         assert_eq!(ioapic, Some(2));
     }
+
+    #[test]
+    fn tables_for_the_most_cpus_fit_without_overlapping() {
+        let m = MemoryMap::new(2 * MIB).unwrap();
+        let mut t = tables(
+            &Platform {
+                cpus: MAX_CPUS,
+                acpi: true,
+            },
+            &m,
+        );
+        t.sort_by_key(|b| b.addr);
+        for w in t.windows(2) {
+            assert!(
+                w[0].addr + w[0].bytes.len() as u64 <= w[1].addr,
+                "{:#x}",
+                w[1].addr
+            );
+        }
+        let last = t.last().unwrap();
+        assert!(last.addr + last.bytes.len() as u64 <= m.low_top);
+        for b in &t[..2] {
+            assert!(b.addr >= EBDA_BASE && b.addr + b.bytes.len() as u64 <= EBDA_BASE + 1024);
+        }
+    }
 }

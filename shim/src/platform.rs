@@ -204,11 +204,7 @@ struct InterruptSourceOverride {
     flags: u16,
 }
 
-impl Aml for InterruptSourceOverride {
-    fn to_aml_bytes(&self, sink: &mut dyn AmlSink) {
-        sink.vec(self.as_bytes());
-    }
-}
+acpi_tables::aml_as_bytes!(InterruptSourceOverride);
 
 /// MADT Local APIC NMI (ACPI 6.5, 5.2.12.7).
 #[repr(C, packed)]
@@ -221,11 +217,7 @@ struct LocalApicNmi {
     lint: u8,
 }
 
-impl Aml for LocalApicNmi {
-    fn to_aml_bytes(&self, sink: &mut dyn AmlSink) {
-        sink.vec(self.as_bytes());
-    }
-}
+acpi_tables::aml_as_bytes!(LocalApicNmi);
 
 /// MADT flags: PCAT_COMPAT, a pair of 8259s is present.
 const MADT_PCAT_COMPAT: u32 = 1;

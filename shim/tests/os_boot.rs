@@ -155,6 +155,15 @@ impl Run {
 const TCG_LIMIT: Duration = Duration::from_secs(420);
 const KVM_LIMIT: Duration = Duration::from_secs(120);
 
+/// A KVM run up to `marker` (then stopped, wherever it was going).
+fn kvm_to(img: Image, args: &[&str], marker: &str) -> Run {
+    let mut all = vec!["--accel", "kvm"];
+    all.extend(args);
+    let run = boot(img, &all, marker, Duration::from_millis(200), KVM_LIMIT);
+    run.expect(marker);
+    run
+}
+
 /// Linux's "BIOS-e820:" lines, as (start, end inclusive, kind).
 fn linux_e820(log: &str) -> Vec<(u64, u64, String)> {
     log.lines()
@@ -285,14 +294,11 @@ fn tcg_memtest_first_pass() {
 /// 32-bit core is where this machine's emulated KVM stops.
 #[test]
 fn kvm_syslinux_reaches_its_banner() {
-    let run = boot(
+    kvm_to(
         Image::LinuxSyslinux,
-        &["--accel", "kvm", "--mem", "256M", "--cpus", "2"],
+        &["--mem", "256M", "--cpus", "2"],
         "SYSLINUX 6.04 EDD",
-        Duration::from_millis(200),
-        KVM_LIMIT,
     );
-    run.expect("SYSLINUX 6.04 EDD");
 }
 
 /// KVM, GRUB: boot.img, core.img (its real/protected mode switches around
@@ -302,12 +308,10 @@ fn kvm_syslinux_reaches_its_banner() {
 /// emulated KVM stalls.
 #[test]
 fn kvm_grub_reaches_its_menu_entry() {
-    let run = boot(
+    let run = kvm_to(
         Image::GrubPc,
-        &["--accel", "kvm", "--mem", "256M"],
+        &["--mem", "256M"],
         "Booting `Debian GNU/Linux on pbios'",
-        Duration::from_millis(200),
-        KVM_LIMIT,
     );
     run.expect("GNU GRUB  version 2.06");
     run.expect("The highlighted entry will be executed automatically in 0s.");
@@ -318,25 +322,11 @@ fn kvm_grub_reaches_its_menu_entry() {
 /// its 32-bit core is where this machine's emulated KVM stops.
 #[test]
 fn kvm_isolinux_reaches_its_banner() {
-    let run = boot(
-        Image::IsolinuxIso,
-        &["--accel", "kvm", "--mem", "256M"],
-        "ISOLINUX 6.04",
-        Duration::from_millis(200),
-        KVM_LIMIT,
-    );
-    run.expect("ISOLINUX 6.04");
+    kvm_to(Image::IsolinuxIso, &["--mem", "256M"], "ISOLINUX 6.04");
 }
 
 /// KVM, memtest86+: booted by the same syslinux, so the same marker.
 #[test]
 fn kvm_memtest_reaches_the_syslinux_banner() {
-    let run = boot(
-        Image::Memtest,
-        &["--accel", "kvm", "--mem", "64M"],
-        "SYSLINUX 6.04 EDD",
-        Duration::from_millis(200),
-        KVM_LIMIT,
-    );
-    run.expect("SYSLINUX 6.04 EDD");
+    kvm_to(Image::Memtest, &["--mem", "64M"], "SYSLINUX 6.04 EDD");
 }

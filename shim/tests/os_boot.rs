@@ -152,7 +152,7 @@ impl Run {
     }
 }
 
-const TCG_LIMIT: Duration = Duration::from_secs(420);
+const TCG_LIMIT: Duration = Duration::from_secs(600);
 const KVM_LIMIT: Duration = Duration::from_secs(120);
 
 /// A KVM run up to `marker` (then stopped, wherever it was going).
@@ -267,8 +267,10 @@ fn tcg_isolinux_cdrom_linux() {
     run.expect_clean_end("powered off");
 }
 
-/// The banner memtest86+ shows when its first pass over RAM is complete.
-const MEMTEST_PASS: &str = "Pass complete, no errors";
+/// What memtest86+ (6.x) shows when a pass over RAM ends with no errors:
+/// its status turns to "Pass" (and the big PASS banner is drawn). It reads
+/// "Testing" until then.
+const MEMTEST_PASS: &str = "Status: Pass";
 
 /// syslinux → memtest86+ on the serial console: it sizes RAM from pbios's
 /// E820 map and completes a first pass with no errors.
@@ -287,6 +289,7 @@ fn tcg_memtest_first_pass() {
     // From pbios's E820 map (memtest86+ has no other source).
     run.expect("Memory  :   16MB");
     run.expect(MEMTEST_PASS);
+    run.expect("Pass:  1");
 }
 
 /// KVM, syslinux: the MBR, the FAT boot sector and ldlinux.sys's 16-bit

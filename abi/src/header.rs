@@ -193,6 +193,12 @@ pub fn checksum(bytes: &[u8]) -> u8 {
     bytes.iter().fold(0u8, |a, b| a.wrapping_add(*b))
 }
 
+/// The byte that makes `bytes` plus itself sum to zero (the checksum byte
+/// of BIOS tables: EDD device paths, MP and ACPI tables).
+pub fn checksum_byte(bytes: &[u8]) -> u8 {
+    0u8.wrapping_sub(checksum(bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,6 +17,7 @@
 //! where the KVM backend answers them.
 
 use crate::memmap::{MemoryMap, EBDA_BASE};
+use abi::header::checksum_byte;
 use acpi_tables::fadt::{FADTBuilder, Flags};
 use acpi_tables::gas::{AccessSize, AddressSpace, GAS};
 use acpi_tables::madt::{
@@ -86,11 +87,6 @@ pub struct Blob {
     pub bytes: Vec<u8>,
 }
 
-/// The 8-bit checksum byte that makes `bytes` sum to zero.
-fn checksum(bytes: &[u8]) -> u8 {
-    0u8.wrapping_sub(bytes.iter().fold(0u8, |a, b| a.wrapping_add(*b)))
-}
-
 /// The I/O APIC's ID: the first after the CPUs'.
 pub fn ioapic_id(p: &Platform) -> u8 {
     p.cpus
@@ -136,7 +132,7 @@ fn mp_floating_pointer(table: u32) -> Vec<u8> {
     b.push(4); // spec revision 1.4
     b.push(0); // checksum
     b.extend_from_slice(&[0; 5]); // feature bytes: a table is present, no IMCR
-    b[10] = checksum(&b);
+    b[10] = checksum_byte(&b);
     b
 }
 
@@ -188,7 +184,7 @@ fn mp_config_table(p: &Platform) -> Vec<u8> {
     t.extend_from_slice(&LAPIC_ADDR.to_le_bytes());
     t.extend_from_slice(&[0, 0, 0, 0]); // no extended table
     t.extend(entries);
-    t[7] = checksum(&t);
+    t[7] = checksum_byte(&t);
     t
 }
 
@@ -283,7 +279,7 @@ fn acpi(p: &Platform, at: u64) -> Vec<Blob> {
     let mut madt = bytes_of(&madt);
     madt[MADT_FLAGS_OFFSET..MADT_FLAGS_OFFSET + 4].copy_from_slice(&MADT_PCAT_COMPAT.to_le_bytes());
     madt[9] = 0;
-    madt[9] = checksum(&madt);
+    madt[9] = checksum_byte(&madt);
 
     let facs_addr = align64(at);
     let dsdt_addr = align64(facs_addr + facs.len() as u64);

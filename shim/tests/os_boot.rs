@@ -155,6 +155,14 @@ impl Run {
 const TCG_LIMIT: Duration = Duration::from_secs(600);
 const KVM_LIMIT: Duration = Duration::from_secs(120);
 
+/// A TCG run (one at a time) until pbios exits, or `linger` after `marker`.
+fn tcg_to(img: Image, args: &[&str], marker: &str, linger: Duration) -> Run {
+    let _one = TCG.lock();
+    let mut all = vec!["--accel", "tcg"];
+    all.extend(args);
+    boot(img, &all, marker, linger, TCG_LIMIT)
+}
+
 /// A KVM run up to `marker` (then stopped, wherever it was going).
 fn kvm_to(img: Image, args: &[&str], marker: &str) -> Run {
     let mut all = vec!["--accel", "kvm"];
@@ -206,21 +214,11 @@ fn assert_e820_is_pbios(run: &Run, mem: u64) {
 /// not power off without ACPI), which ends pbios.
 #[test]
 fn tcg_syslinux_linux_two_cpus_from_the_mp_table() {
-    let _one = TCG.lock();
-    let run = boot(
+    let run = tcg_to(
         Image::LinuxSyslinux,
-        &[
-            "--accel",
-            "tcg",
-            "--mem",
-            "256M",
-            "--cpus",
-            "2",
-            "--no-acpi",
-        ],
+        &["--mem", "256M", "--cpus", "2", "--no-acpi"],
         USERSPACE_MARKER,
         Duration::from_secs(30),
-        TCG_LIMIT,
     );
     run.expect("SYSLINUX 6.04");
     run.expect("found SMP MP-table at [mem 0x0009fff0-0x0009ffff]");
@@ -234,13 +232,11 @@ fn tcg_syslinux_linux_two_cpus_from_the_mp_table() {
 /// powers off through the FADT's PM1a control (ACPI S5).
 #[test]
 fn tcg_grub_linux_acpi_power_off() {
-    let _one = TCG.lock();
-    let run = boot(
+    let run = tcg_to(
         Image::GrubPc,
-        &["--accel", "tcg", "--mem", "256M", "--cpus", "2"],
+        &["--mem", "256M", "--cpus", "2"],
         USERSPACE_MARKER,
         Duration::from_secs(30),
-        TCG_LIMIT,
     );
     run.expect("GNU GRUB  version 2.06");
     run.expect("ACPI: Using ACPI (MADT) for SMP configuration information");
@@ -254,13 +250,11 @@ fn tcg_grub_linux_acpi_power_off() {
 /// isolinux from an El Torito no-emulation CD (`--cdrom`) → Linux.
 #[test]
 fn tcg_isolinux_cdrom_linux() {
-    let _one = TCG.lock();
-    let run = boot(
+    let run = tcg_to(
         Image::IsolinuxIso,
-        &["--accel", "tcg", "--mem", "256M"],
+        &["--mem", "256M"],
         USERSPACE_MARKER,
         Duration::from_secs(30),
-        TCG_LIMIT,
     );
     run.expect("ISOLINUX 6.04");
     run.expect(&format!("{USERSPACE_MARKER} cpus=1"));
@@ -276,13 +270,11 @@ const MEMTEST_PASS: &str = "Status: Pass";
 /// E820 map and completes a first pass with no errors.
 #[test]
 fn tcg_memtest_first_pass() {
-    let _one = TCG.lock();
-    let run = boot(
+    let run = tcg_to(
         Image::Memtest,
-        &["--accel", "tcg", "--mem", "16M"],
+        &["--mem", "16M"],
         MEMTEST_PASS,
         Duration::ZERO,
-        TCG_LIMIT,
     );
     run.expect("SYSLINUX 6.04");
     run.expect("Memtest86+ v6.10");

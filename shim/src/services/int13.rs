@@ -564,8 +564,7 @@ pub fn int13_48_get_extended_parameters(r: &mut Regs, ctx: &mut Ctx) -> Status {
         };
         out.extend_from_slice(&u64::from(unit).to_le_bytes());
         out.push(0); // reserved
-        let sum = out[start..].iter().fold(0u8, |a, b| a.wrapping_add(*b));
-        out.push(0u8.wrapping_sub(sum));
+        out.push(abi::header::checksum_byte(&out[start..]));
     }
     match ctx.mem.write(buf, &out) {
         Ok(()) => Status::Ok,

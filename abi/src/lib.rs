@@ -15,6 +15,7 @@ pub mod bda;
 pub mod config;
 pub mod header;
 pub mod ivt;
+pub mod layout;
 pub mod status;
 
 #[cfg(test)]

@@ -38,8 +38,8 @@ pub extern "C" fn pbios_post() {
         // The host did not answer: a bare PC with 639 KiB and a 1 KiB EBDA.
         HostConfig {
             base_mem_kib: 639,
-            ebda_segment: 0x9FC0,
-            ebda_kib: 1,
+            ebda_segment: (abi::layout::EBDA_BASE >> 4) as u16,
+            ebda_kib: abi::layout::EBDA_KIB,
             equipment: 0x0020,
             ..HostConfig::default()
         }
@@ -165,7 +165,7 @@ fn init_bda(cfg: &HostConfig) {
 }
 
 /// Colour text-mode video memory.
-const VGA_TEXT: u32 = 0xB8000;
+const VGA_TEXT: u32 = abi::layout::VGA_TEXT_BASE as u32;
 
 /// The EBDA: zeroed, its first byte its size in KiB.
 fn init_ebda(cfg: &HostConfig) {

@@ -3,7 +3,7 @@
 
 use crate::boot::BootDevice;
 use crate::clock::Clock;
-use crate::disk::Drives;
+use crate::disk::{Disk, Drives, Removable};
 use crate::keyboard::KeySource;
 use crate::mem::{real_addr, Memory};
 use crate::memmap::{MemoryMap, EBDA_BASE, EBDA_KIB};
@@ -19,11 +19,11 @@ use std::time::Instant;
 
 /// Equipment word without diskettes: FPU (bit 1), 80x25 colour video
 /// (bits 4–5 = 10b), one serial port (bits 9–11), no printer.
-pub const EQUIPMENT: u16 = 0x0002 | 0x0020 | (1 << 9);
+pub(crate) const EQUIPMENT: u16 = 0x0002 | 0x0020 | (1 << 9);
 
 /// The equipment word (INT 11h, BDA 40:10) for these drives: bit 0 and
 /// bits 6–7 (count - 1) describe the diskette drives.
-pub fn equipment(drives: &Drives) -> u16 {
+pub(crate) fn equipment(drives: &Drives) -> u16 {
     match drives.floppies() {
         0 => EQUIPMENT,
         n => EQUIPMENT | 1 | (u16::from(n - 1) << 6),
@@ -36,12 +36,29 @@ pub struct Devices {
     pub drives: Drives,
     /// Where INT 19h looks, in order (INT 18h moves to the next).
     pub boot_order: Vec<BootDevice>,
-    /// INT 10h teletype output (and, in the runner, the serial port's).
+    /// INT 10h teletype output.
     pub console: Box<dyn Write + Send>,
+    /// Keys for INT 16h.
     pub keys: Box<dyn KeySource + Send>,
+    /// The clock behind INT 1Ah and the tick count POST starts from.
     pub clock: Box<dyn Clock + Send>,
-    /// Where `--trace` lines go, if tracing.
+    /// Where one line per BIOS call goes (`pbios --trace`), if anywhere.
     pub trace: Option<Box<dyn Write + Send>>,
+}
+
+impl Devices {
+    /// `drives` booted in the default order (floppy, disk, CD-ROM), no
+    /// console output, no keys, the host's clock, no trace.
+    pub fn new(drives: Drives) -> Devices {
+        Devices {
+            drives,
+            boot_order: BootDevice::DEFAULT_ORDER.to_vec(),
+            console: Box::new(std::io::sink()),
+            keys: Box::new(crate::keyboard::NoKeys),
+            clock: Box::new(crate::clock::HostClock),
+            trace: None,
+        }
+    }
 }
 
 /// Counters a caller may read after a run.
@@ -57,7 +74,9 @@ pub struct Stats {
     pub calls_at_boot: u64,
 }
 
-/// The BIOS: the ROM's header, the machine, the devices.
+/// The BIOS: the ROM's header, the machine, the devices, and the dispatcher
+/// that serves a trap. Built complete by [`BiosBuilder`]; a backend only
+/// hands it traps.
 pub struct Bios {
     header: RomHeader,
     memmap: MemoryMap,
@@ -65,59 +84,82 @@ pub struct Bios {
     com1: Option<Box<dyn ComPort + Send>>,
     state: BiosState,
     warned: HashSet<(u8, u8)>,
-    platform: Platform,
     /// The machine is QEMU's `pc`, with a PIIX4 (POST enables its PM).
     piix4: bool,
     /// The MP and ACPI tables INT 19h installs.
     tables: Vec<Blob>,
+    /// What this BIOS has served so far.
     pub stats: Stats,
 }
 
-impl Bios {
-    pub fn new(header: RomHeader, memmap: MemoryMap, dev: Devices) -> Bios {
-        let platform = Platform::default();
+/// Builds a [`Bios`]: the ROM's header, the memory map and the devices,
+/// then optionally the platform, COM1's UART and the machine type.
+pub struct BiosBuilder {
+    header: RomHeader,
+    memmap: MemoryMap,
+    dev: Devices,
+    platform: Platform,
+    com1: Option<Box<dyn ComPort + Send>>,
+    piix4: bool,
+}
+
+impl BiosBuilder {
+    /// The CPUs, ACPI choice and ACPI ports the tables describe (default:
+    /// one CPU, ACPI on, PM1a at 600h, reset at CF9h). `cpus` is kept to
+    /// 1..=[`platform::MAX_CPUS`].
+    pub fn platform(mut self, mut platform: Platform) -> BiosBuilder {
+        platform.cpus = platform.cpus.clamp(1, platform::MAX_CPUS);
+        self.platform = platform;
+        self
+    }
+
+    /// The UART behind INT 14h's COM1 (default: none, INT 14h reports a
+    /// timeout).
+    pub fn com1(mut self, port: Box<dyn ComPort + Send>) -> BiosBuilder {
+        self.com1 = Some(port);
+        self
+    }
+
+    /// Says the machine is QEMU's `pc` with a PIIX4, whose ACPI registers
+    /// POST enables at [`platform::PM_BASE`] (the TCG backend).
+    pub fn qemu_pc(mut self, yes: bool) -> BiosBuilder {
+        self.piix4 = yes;
+        self
+    }
+
+    /// The BIOS, ready to serve traps from the reset vector on.
+    pub fn build(self) -> Bios {
         Bios {
-            tables: platform::tables(&platform, &memmap),
-            header,
-            memmap,
-            dev,
-            com1: None,
+            tables: platform::tables(&self.platform, &self.memmap),
+            header: self.header,
+            memmap: self.memmap,
+            dev: self.dev,
+            com1: self.com1,
             state: BiosState::default(),
             warned: HashSet::new(),
-            platform,
-            piix4: false,
+            piix4: self.piix4,
             stats: Stats::default(),
         }
     }
+}
 
-    /// Sets the machine's CPUs and ACPI choice (the backends read it too).
-    /// `cpus` is kept to 1..=[`platform::MAX_CPUS`].
-    pub fn set_platform(&mut self, mut platform: Platform) {
-        platform.cpus = platform.cpus.clamp(1, platform::MAX_CPUS);
-        self.tables = platform::tables(&platform, &self.memmap);
-        self.platform = platform;
+impl Bios {
+    /// Starts building the BIOS for a ROM with `header`, on `memmap`, with
+    /// `devices`.
+    pub fn builder(header: RomHeader, memmap: MemoryMap, devices: Devices) -> BiosBuilder {
+        BiosBuilder {
+            header,
+            memmap,
+            dev: devices,
+            platform: Platform::default(),
+            com1: None,
+            piix4: false,
+        }
     }
 
-    /// Says the machine is QEMU's `pc` (the TCG backend).
-    pub fn set_piix4(&mut self, piix4: bool) {
-        self.piix4 = piix4;
-    }
-
-    pub fn platform(&self) -> Platform {
-        self.platform
-    }
-
+    /// The ROM header this BIOS serves (where the trap sites are).
     pub fn header(&self) -> &RomHeader {
         &self.header
-    }
-
-    pub fn memmap(&self) -> &MemoryMap {
-        &self.memmap
-    }
-
-    /// Attaches the UART behind INT 14h's COM1 (the backend's).
-    pub fn set_com1(&mut self, port: Box<dyn ComPort + Send>) {
-        self.com1 = Some(port);
     }
 
     /// The drives.
@@ -125,13 +167,39 @@ impl Bios {
         &self.dev.drives
     }
 
-    /// The console the machine writes to (the serial port shares it).
-    pub fn console(&mut self) -> &mut (dyn Write + Send) {
-        self.dev.console.as_mut()
+    /// Changes the medium in a removable drive (`None` ejects it) and
+    /// returns the one taken out; a disk of the wrong kind is handed back.
+    /// The guest sees the new medium at its next INT 13h call.
+    pub fn change_media(
+        &mut self,
+        drive: Removable,
+        disk: Option<Disk>,
+    ) -> Result<Option<Disk>, Disk> {
+        let old = self.dev.drives.change(drive, disk)?;
+        if drive == Removable::Cdrom {
+            self.state.cdrom_boot = None;
+        }
+        Ok(old)
+    }
+
+    /// Makes every guest write so far durable on the drives.
+    pub fn flush(&self) -> Result<(), crate::disk::DiskError> {
+        self.dev.drives.flush()
+    }
+
+    /// Forgets what the BIOS kept across calls, for a guest reboot: the
+    /// next trap is POST's again. The drives, the devices and the RTC's
+    /// offset (the CMOS clock survives a reset) stay.
+    pub fn reset(&mut self) {
+        self.state = BiosState {
+            rtc_offset: self.state.rtc_offset,
+            ..BiosState::default()
+        };
+        self.warned.clear();
     }
 
     /// What POST is told about the machine.
-    pub fn host_config(&self) -> HostConfig {
+    fn host_config(&self) -> HostConfig {
         HostConfig {
             base_mem_kib: self.memmap.base_mem_kib(),
             ebda_segment: (EBDA_BASE >> 4) as u16,
@@ -301,7 +369,7 @@ impl Bios {
 
     fn warn_once(&mut self, v: u8, ah: u8, msg: &str) {
         if self.warned.insert((v, ah)) {
-            eprintln!("pbios: {msg}");
+            log::warn!("{msg}");
         }
     }
 

@@ -31,6 +31,7 @@ impl BootDevice {
         s.split(',').map(|d| BootDevice::parse(d.trim())).collect()
     }
 
+    /// The device's `--boot` name: `floppy`, `disk` or `cdrom`.
     pub fn name(self) -> &'static str {
         match self {
             BootDevice::Floppy => "floppy",
@@ -50,6 +51,7 @@ pub struct BootImage {
     pub drive: u8,
     /// Real-mode segment to load at; 0 means 0000:7C00.
     pub segment: u16,
+    /// The image itself: the boot sector, or the El Torito image's bytes.
     pub bytes: Vec<u8>,
     /// The El Torito entry, when booting a CD-ROM.
     pub cdrom: Option<ElTorito>,
@@ -117,14 +119,19 @@ pub struct ElTorito {
 /// Why a CD-ROM does not boot.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ElToritoError {
+    /// No El Torito boot record volume descriptor at sector 17.
     #[error("no El Torito boot record volume descriptor at sector 17")]
     NoBootRecord,
+    /// The boot catalog's validation entry has a bad header, key bytes or checksum.
     #[error("the boot catalog's validation entry is invalid")]
     BadValidation,
+    /// The boot catalog's initial entry is not marked bootable (88h).
     #[error("the boot catalog's initial entry is not bootable")]
     NotBootable,
+    /// The image uses diskette or hard-disk emulation, not no-emulation.
     #[error("the boot image uses {0} emulation; only no-emulation images are supported")]
     Emulation(&'static str),
+    /// Reading a sector of the CD-ROM failed.
     #[error("cannot read the CD-ROM: {0}")]
     Read(String),
 }

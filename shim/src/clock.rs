@@ -5,16 +5,23 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// A calendar date and time of day (UTC, as QEMU's RTC defaults to).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DateTime {
+    /// Full year, e.g. 2026.
     pub year: u32,
+    /// Month, 1-12.
     pub month: u32,
+    /// Day of the month, 1-31.
     pub day: u32,
+    /// Hour, 0-23.
     pub hour: u32,
+    /// Minute, 0-59.
     pub minute: u32,
+    /// Second, 0-59.
     pub second: u32,
 }
 
 /// Where the time comes from (the host, or a fixed time in tests).
 pub trait Clock {
+    /// The current date and time.
     fn now(&self) -> DateTime;
 }
 

@@ -1,5 +1,6 @@
-//! Raw disk images behind INT 13h (diskettes, hard disks, CD-ROMs): sector
-//! I/O with bounds checks and the CHS geometry a PC BIOS reports for them.
+//! Disks behind INT 13h (diskettes, hard disks, CD-ROMs): sector I/O with
+//! bounds checks and the CHS geometry a PC BIOS reports for them, over any
+//! [`BlockDevice`] (a raw image file, [`RawFile`], is built in).
 
 use std::fs::File;
 use std::os::fd::AsRawFd;
@@ -14,8 +15,11 @@ pub const SECTOR_SIZE: usize = 512;
 /// A cylinder/head/sector geometry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Chs {
+    /// Cylinders.
     pub cylinders: u32,
+    /// Heads.
     pub heads: u32,
+    /// Sectors per track.
     pub sectors: u32,
 }
 
@@ -76,8 +80,11 @@ pub enum MediaKind {
 /// INT 13h AH=08h reports in BL (the CMOS drive types: RBIL INT 13h AH=08h).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FloppyFormat {
+    /// Capacity in KiB.
     pub kib: u32,
+    /// Its geometry.
     pub geometry: Chs,
+    /// CMOS drive type (BL of AH=08h).
     pub drive_type: u8,
 }
 
@@ -113,34 +120,160 @@ impl FloppyFormat {
 
 /// Host-side failures of disk I/O.
 #[derive(Debug, Error)]
+#[allow(missing_docs)] // The fields are named for what they hold.
 pub enum DiskError {
+    /// The image could not be opened.
     #[error("cannot open disk image {path}: {source}")]
     Open {
         path: String,
         source: std::io::Error,
     },
+    /// The image's size could not be read.
     #[error("cannot read disk image {path}: {source}")]
     Metadata {
         path: String,
         source: std::io::Error,
     },
+    /// The image has no bytes.
     #[error("disk image {path} is empty")]
     Empty { path: String },
+    /// A floppy image whose size is no standard diskette's.
     #[error(
         "floppy image {path} is {bytes} bytes: not a 360K, 720K, 1.2M, 1.44M or 2.88M diskette"
     )]
     FloppySize { path: String, bytes: u64 },
+    /// A transfer past the last sector.
     #[error("sectors {lba}+{count} are past the end of the disk ({total} sectors)")]
     OutOfRange { lba: u64, count: u64, total: u64 },
+    /// A write to a read-only drive.
     #[error("the disk is read-only")]
     ReadOnly,
+    /// The block device failed.
     #[error("disk I/O failed: {0}")]
     Io(#[from] std::io::Error),
 }
 
-/// A raw disk image attached as a floppy, hard disk or CD-ROM.
-pub struct Disk {
+/// The storage behind a drive: bytes at offsets. pbios checks every
+/// transfer against [`BlockDevice::size`] before it calls here, and calls
+/// only with whole sectors. Implement it for an image format or a host
+/// block layer of your own; [`RawFile`] is a raw image file.
+pub trait BlockDevice: Send {
+    /// Size in bytes, fixed while attached. A trailing partial sector is
+    /// readable (its missing bytes read as zero).
+    fn size(&self) -> u64;
+    /// Reads up to `buf.len()` bytes at `offset`; fewer (even 0) only at
+    /// the end of the device.
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<usize>;
+    /// Writes all of `data` at `offset`, changing nothing else.
+    fn write_at(&self, data: &[u8], offset: u64) -> std::io::Result<()>;
+    /// Makes every write so far durable.
+    fn flush(&self) -> std::io::Result<()>;
+    /// Reads `dst.len()` bytes at `offset` into guest RAM, zero past the
+    /// end. The default goes through a buffer; [`RawFile`] reads straight
+    /// into the guest.
+    fn read_into(&self, dst: &VolatileSlice, offset: u64) -> std::io::Result<()> {
+        let mut buf = vec![0u8; dst.len()];
+        let mut done = 0;
+        while done < buf.len() {
+            match self.read_at(&mut buf[done..], offset + done as u64)? {
+                0 => break,
+                n => done += n,
+            }
+        }
+        dst.copy_from(&buf);
+        Ok(())
+    }
+}
+
+/// A raw disk image file.
+pub struct RawFile {
     file: File,
+    size: u64,
+}
+
+impl RawFile {
+    /// Opens `path`, for writing too unless `read_only`.
+    pub fn open(path: &Path, read_only: bool) -> Result<RawFile, DiskError> {
+        let p = path.display().to_string();
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(!read_only)
+            .open(path)
+            .map_err(|source| DiskError::Open {
+                path: p.clone(),
+                source,
+            })?;
+        let size = file
+            .metadata()
+            .map_err(|source| DiskError::Metadata { path: p, source })?
+            .len();
+        Ok(RawFile { file, size })
+    }
+}
+
+impl BlockDevice for RawFile {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+        loop {
+            match self.file.read_at(buf, offset) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                other => return other,
+            }
+        }
+    }
+
+    fn write_at(&self, data: &[u8], offset: u64) -> std::io::Result<()> {
+        self.file.write_all_at(data, offset)
+    }
+
+    fn flush(&self) -> std::io::Result<()> {
+        self.file.sync_data()
+    }
+
+    /// One copy, from the page cache to the guest.
+    fn read_into(&self, dst: &VolatileSlice, offset: u64) -> std::io::Result<()> {
+        let guard = dst.ptr_guard_mut();
+        let base = guard.as_ptr();
+        let mut done = 0;
+        while done < dst.len() {
+            let rest = dst.len() - done;
+            // SAFETY: `base` points at `dst.len()` bytes of guest RAM, mapped
+            // for the VM's lifetime; `done < dst.len()` keeps the write inside
+            // them. The vCPU is stopped while a service runs, so nothing else
+            // touches those bytes meanwhile.
+            let n = unsafe {
+                libc::pread(
+                    self.file.as_raw_fd(),
+                    base.add(done).cast(),
+                    rest,
+                    (offset + done as u64) as libc::off_t,
+                )
+            };
+            match n {
+                0 => {
+                    // SAFETY: as above; `rest` bytes from `done` are in `dst`.
+                    unsafe { std::ptr::write_bytes(base.add(done), 0, rest) };
+                    break;
+                }
+                n if n > 0 => done += n as usize,
+                _ => {
+                    let e = std::io::Error::last_os_error();
+                    if e.kind() != std::io::ErrorKind::Interrupted {
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A block device attached as a floppy, hard disk or CD-ROM.
+pub struct Disk {
+    dev: Box<dyn BlockDevice>,
     kind: MediaKind,
     sectors: u64,
     sector_size: usize,
@@ -155,26 +288,25 @@ impl Disk {
         Disk::attach(path, MediaKind::HardDisk, true)
     }
 
-    /// Opens `path` as a drive of `kind`; writable unless `read_only` (a
-    /// CD-ROM is always read-only).
+    /// Opens the raw image `path` as a drive of `kind`; writable unless
+    /// `read_only` (a CD-ROM is always read-only).
     pub fn attach(path: &Path, kind: MediaKind, read_only: bool) -> Result<Disk, DiskError> {
-        let p = path.display().to_string();
         let read_only = read_only || kind == MediaKind::Cdrom;
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(!read_only)
-            .open(path)
-            .map_err(|source| DiskError::Open {
-                path: p.clone(),
-                source,
-            })?;
-        let len = file
-            .metadata()
-            .map_err(|source| DiskError::Metadata {
-                path: p.clone(),
-                source,
-            })?
-            .len();
+        let file = RawFile::open(path, read_only)?;
+        Disk::new(Box::new(file), kind, read_only, &path.display().to_string())
+    }
+
+    /// Attaches `dev` as a drive of `kind`; `name` names it in errors.
+    /// Writes fail with "write protected" when `read_only` (always on a
+    /// CD-ROM).
+    pub fn new(
+        dev: Box<dyn BlockDevice>,
+        kind: MediaKind,
+        read_only: bool,
+        name: &str,
+    ) -> Result<Disk, DiskError> {
+        let read_only = read_only || kind == MediaKind::Cdrom;
+        let len = dev.size();
         let sector_size = match kind {
             MediaKind::Cdrom => CD_SECTOR_SIZE,
             _ => SECTOR_SIZE,
@@ -182,11 +314,11 @@ impl Disk {
         // A trailing partial sector is readable: round up.
         let sectors = len.div_ceil(sector_size as u64);
         if sectors == 0 {
-            return Err(DiskError::Empty { path: p });
+            return Err(DiskError::Empty { path: name.into() });
         }
         let floppy = match kind {
             MediaKind::Floppy => Some(FloppyFormat::of_size(len).ok_or(DiskError::FloppySize {
-                path: p,
+                path: name.into(),
                 bytes: len,
             })?),
             _ => None,
@@ -196,7 +328,7 @@ impl Disk {
             None => Chs::logical(sectors),
         };
         Ok(Disk {
-            file,
+            dev,
             kind,
             sectors,
             sector_size,
@@ -206,6 +338,7 @@ impl Disk {
         })
     }
 
+    /// What kind of drive this is.
     pub fn kind(&self) -> MediaKind {
         self.kind
     }
@@ -220,6 +353,7 @@ impl Disk {
         self.sector_size
     }
 
+    /// Whether writes are refused (always true for a CD-ROM).
     pub fn read_only(&self) -> bool {
         self.read_only
     }
@@ -271,38 +405,7 @@ impl Disk {
     /// Bytes past the end of the file read as zero, as in [`Disk::read`].
     pub fn read_into(&self, lba: u64, dst: &VolatileSlice) -> Result<(), DiskError> {
         let offset = self.check_range(lba, dst.len())?;
-        let guard = dst.ptr_guard_mut();
-        let base = guard.as_ptr();
-        let mut done = 0;
-        while done < dst.len() {
-            let rest = dst.len() - done;
-            // SAFETY: `base` points at `dst.len()` bytes of guest RAM, mapped
-            // for the VM's lifetime; `done < dst.len()` keeps the write inside
-            // them. The vCPU is stopped while a service runs, so nothing else
-            // touches those bytes meanwhile.
-            let n = unsafe {
-                libc::pread(
-                    self.file.as_raw_fd(),
-                    base.add(done).cast(),
-                    rest,
-                    (offset + done as u64) as libc::off_t,
-                )
-            };
-            match n {
-                0 => {
-                    // SAFETY: as above; `rest` bytes from `done` are in `dst`.
-                    unsafe { std::ptr::write_bytes(base.add(done), 0, rest) };
-                    break;
-                }
-                n if n > 0 => done += n as usize,
-                _ => {
-                    let e = std::io::Error::last_os_error();
-                    if e.kind() != std::io::ErrorKind::Interrupted {
-                        return Err(e.into());
-                    }
-                }
-            }
-        }
+        self.dev.read_into(dst, offset)?;
         Ok(())
     }
 
@@ -313,14 +416,14 @@ impl Disk {
             return Err(DiskError::ReadOnly);
         }
         let offset = self.check_range(lba, data.len())?;
-        self.file.write_all_at(data, offset)?;
+        self.dev.write_at(data, offset)?;
         Ok(())
     }
 
     /// Makes every write so far durable in the image file.
     pub fn flush(&self) -> Result<(), DiskError> {
         if !self.read_only {
-            self.file.sync_data()?;
+            self.dev.flush()?;
         }
         Ok(())
     }
@@ -347,6 +450,15 @@ pub const FIRST_HD: u8 = 0x80;
 /// The CD-ROM's drive number (SeaBIOS numbers CD-ROMs from E0h).
 pub const CDROM_DRIVE: u8 = 0xE0;
 
+/// A removable drive, for [`crate::Bios::change_media`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Removable {
+    /// The diskette, drive 00h.
+    Floppy,
+    /// The CD-ROM, drive E0h.
+    Cdrom,
+}
+
 impl Drives {
     /// The drive behind an INT 13h drive number.
     pub fn get(&self, dl: u8) -> Option<&Disk> {
@@ -355,6 +467,19 @@ impl Drives {
             CDROM_DRIVE => self.cdrom.as_ref(),
             FIRST_HD..=0x83 => self.hard.get(usize::from(dl - FIRST_HD)),
             _ => None,
+        }
+    }
+
+    /// Puts `disk` in `drive` (or empties it), returning what was there.
+    /// A disk of the wrong kind is refused and handed back.
+    pub fn change(&mut self, drive: Removable, disk: Option<Disk>) -> Result<Option<Disk>, Disk> {
+        let (slot, kind) = match drive {
+            Removable::Floppy => (&mut self.floppy, MediaKind::Floppy),
+            Removable::Cdrom => (&mut self.cdrom, MediaKind::Cdrom),
+        };
+        match disk {
+            Some(d) if d.kind != kind => Err(d),
+            d => Ok(std::mem::replace(slot, d)),
         }
     }
 

@@ -1,21 +1,32 @@
-//! pbios: a pseudo-BIOS for KVM virtual machine monitors.
+//! pbios: a pseudo-BIOS for KVM-based virtual machine monitors.
 //!
-//! The guest runs a tiny ROM whose BIOS service vectors all point at trap
-//! stubs; this crate serves the traps on the host. [`Bios`] is the
-//! backend-independent dispatcher (decode the vector, run the service, write
-//! CF/ZF into the IRET frame). [`vcpu::serve_trap`] is the one trap path both
-//! backends share: [`kvm::KvmMachine`] (KVM) and [`tcg::TcgMachine`] (QEMU's
-//! TCG over the GDB remote protocol). [`Machine`] picks one; it is the VMM
-//! behind the `pbios` binary.
+//! The guest runs a tiny ROM ([`Rom::builtin`] ships with this crate) whose
+//! BIOS service vectors all point at trap stubs (`out 0E7h, al; iret`);
+//! this crate serves the traps on the host. The core has no hypervisor in
+//! it: [`Bios`] (built by [`BiosBuilder`]) decodes a trap, runs the
+//! service on the guest's registers and memory, and writes CF/ZF into the
+//! IRET frame, through the [`vcpu::Vcpu`] trait any hypervisor can
+//! implement. Disks are [`disk::BlockDevice`]s, the memory layout is the
+//! embedder's ([`memmap::MemoryMap::custom`]), and warnings go to the `log`
+//! facade.
+//!
+//! Cargo features add the backends, as sibling modules behind
+//! [`backend::Backend`]:
+//! - `kvm`: [`kvm::serve_trap`], the adapter a kvm-ioctls VMM's exit loop
+//!   calls, and pbios's own KVM VM;
+//! - `tcg`: QEMU's TCG driven over the GDB remote protocol;
+//! - `cli`: the `pbios` binary.
+//!
+//! With `default-features = false` the crate builds on any host with no
+//! kvm-ioctls, QEMU client or clap. See docs/embedding.md.
+#![warn(missing_docs)]
 
+pub mod backend;
 pub mod bios;
 pub mod boot;
 pub mod clock;
 pub mod disk;
-pub mod gdb;
 pub mod keyboard;
-pub mod kvm;
-pub mod machine;
 pub mod mem;
 pub mod memmap;
 pub mod platform;
@@ -24,13 +35,21 @@ pub mod regs;
 pub mod rom;
 pub mod serial;
 pub mod services;
-pub mod tcg;
 pub mod vcpu;
 
-pub use bios::{Bios, Devices};
-pub use kvm::KvmError;
-pub use machine::{Accel, Machine, MachineError};
+/// The ROM↔shim contract (trap port, stub layout, ROM header, fixed
+/// addresses), re-exported so an embedder needs only this crate.
+pub use abi;
+
+#[cfg(feature = "kvm")]
+pub use backend::kvm;
+#[cfg(feature = "tcg")]
+pub use backend::tcg;
+#[cfg(any(feature = "kvm", feature = "tcg"))]
+pub use backend::Machine;
+pub use backend::{Accel, Backend, MachineError, MachineSpec};
+pub use bios::{Bios, BiosBuilder, Devices};
+pub use memmap::MemoryMap;
 pub use regs::Regs;
 pub use rom::{Rom, RomError};
-pub use tcg::{TcgError, TcgOptions};
 pub use vcpu::{Exit, FAILURE_STATUS};

@@ -7,7 +7,9 @@ use vm_memory::{Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap, Volati
 #[derive(Clone, Copy, Debug, Error, PartialEq, Eq)]
 #[error("guest access of {len} bytes at {addr:#x} is outside guest RAM")]
 pub struct OutOfRange {
+    /// Where the access started.
     pub addr: u64,
+    /// Its length.
     pub len: usize,
 }
 
@@ -27,32 +29,39 @@ pub trait Memory {
     /// counts as written (a backend that mirrors writes records the range).
     fn ram_slice(&mut self, addr: u64, len: usize) -> Option<VolatileSlice<'_>>;
 
+    /// Reads a byte.
     fn read_u8(&self, addr: u64) -> Result<u8, OutOfRange> {
         let mut b = [0u8; 1];
         self.read(addr, &mut b)?;
         Ok(b[0])
     }
+    /// Reads a little-endian word.
     fn read_u16(&self, addr: u64) -> Result<u16, OutOfRange> {
         let mut b = [0u8; 2];
         self.read(addr, &mut b)?;
         Ok(u16::from_le_bytes(b))
     }
+    /// Reads a little-endian dword.
     fn read_u32(&self, addr: u64) -> Result<u32, OutOfRange> {
         let mut b = [0u8; 4];
         self.read(addr, &mut b)?;
         Ok(u32::from_le_bytes(b))
     }
+    /// Reads a little-endian qword.
     fn read_u64(&self, addr: u64) -> Result<u64, OutOfRange> {
         let mut b = [0u8; 8];
         self.read(addr, &mut b)?;
         Ok(u64::from_le_bytes(b))
     }
+    /// Writes a byte.
     fn write_u8(&mut self, addr: u64, v: u8) -> Result<(), OutOfRange> {
         self.write(addr, &[v])
     }
+    /// Writes a little-endian word.
     fn write_u16(&mut self, addr: u64, v: u16) -> Result<(), OutOfRange> {
         self.write(addr, &v.to_le_bytes())
     }
+    /// Writes a little-endian dword.
     fn write_u32(&mut self, addr: u64, v: u32) -> Result<(), OutOfRange> {
         self.write(addr, &v.to_le_bytes())
     }
@@ -68,9 +77,14 @@ pub fn bda_addr(offset: u16) -> u64 {
     u64::from(abi::bda::addr(offset))
 }
 
-impl Memory for GuestMemoryMmap {
+/// Guest RAM borrowed from its owner (an embedder's `GuestMemoryMmap`,
+/// which vm-memory writes through a shared reference).
+pub struct GuestRam<'a>(pub &'a GuestMemoryMmap);
+
+impl Memory for GuestRam<'_> {
     fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), OutOfRange> {
-        self.read_slice(buf, GuestAddress(addr))
+        self.0
+            .read_slice(buf, GuestAddress(addr))
             .map_err(|_| OutOfRange {
                 addr,
                 len: buf.len(),
@@ -78,11 +92,11 @@ impl Memory for GuestMemoryMmap {
     }
 
     fn is_ram(&self, addr: u64, len: usize) -> bool {
-        len == 0 || GuestMemoryBackend::check_range(self, GuestAddress(addr), len)
+        len == 0 || GuestMemoryBackend::check_range(self.0, GuestAddress(addr), len)
     }
 
     fn ram_slice(&mut self, addr: u64, len: usize) -> Option<VolatileSlice<'_>> {
-        self.get_slice(GuestAddress(addr), len).ok()
+        self.0.get_slice(GuestAddress(addr), len).ok()
     }
 
     fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), OutOfRange> {
@@ -92,11 +106,30 @@ impl Memory for GuestMemoryMmap {
                 len: data.len(),
             });
         }
-        self.write_slice(data, GuestAddress(addr))
+        self.0
+            .write_slice(data, GuestAddress(addr))
             .map_err(|_| OutOfRange {
                 addr,
                 len: data.len(),
             })
+    }
+}
+
+impl Memory for GuestMemoryMmap {
+    fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), OutOfRange> {
+        GuestRam(self).read(addr, buf)
+    }
+
+    fn is_ram(&self, addr: u64, len: usize) -> bool {
+        GuestRam(self).is_ram(addr, len)
+    }
+
+    fn ram_slice(&mut self, addr: u64, len: usize) -> Option<VolatileSlice<'_>> {
+        self.get_slice(GuestAddress(addr), len).ok()
+    }
+
+    fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), OutOfRange> {
+        GuestRam(self).write(addr, data)
     }
 }
 

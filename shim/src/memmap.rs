@@ -2,37 +2,20 @@
 
 use thiserror::Error;
 
-/// Bytes in a KiB / MiB / GiB.
+/// Bytes in a KiB.
 pub const KIB: u64 = 1024;
+/// Bytes in a MiB.
 pub const MIB: u64 = 1024 * KIB;
+/// Bytes in a GiB.
 pub const GIB: u64 = 1024 * MIB;
 
-/// Top of conventional memory: 640 KiB.
-pub const CONVENTIONAL_TOP: u64 = 0xA_0000;
-/// EBDA: the last KiB of conventional memory (segment 9FC0h), as SeaBIOS.
-pub const EBDA_BASE: u64 = 0x9_FC00;
-/// Size of the EBDA in KiB.
-pub const EBDA_KIB: u16 = 1;
-/// Monochrome text video memory (mode 07h), the start of the text mapping.
-pub const MONO_TEXT_BASE: u64 = 0xB_0000;
-/// Colour text video memory (modes 00h-03h).
-pub const VGA_TEXT_BASE: u64 = 0xB_8000;
-/// Size of the text video memory mapped as RAM: B0000h-BFFFFh.
-pub const VGA_TEXT_SIZE: u64 = 0x1_0000;
-/// Start of extended memory.
-pub const HIGH_MEMORY: u64 = MIB;
-/// Start of the 32-bit PCI hole: RAM beyond this goes above 4 GiB.
-pub const PCI_HOLE_START: u64 = 3 * GIB;
-/// Start of RAM above 4 GiB.
-pub const HIGH_RAM_START: u64 = 4 * GIB;
-/// KVM's identity-map page (KVM_SET_IDENTITY_MAP_ADDR), as QEMU places it.
-pub const KVM_IDENTITY_MAP: u64 = 0xFEFF_C000;
-/// KVM's real-mode TSS (KVM_SET_TSS_ADDR, three pages), right after it.
-pub const KVM_TSS: u64 = 0xFEFF_D000;
-/// End of the pages reserved for KVM.
-pub const KVM_RESERVED_END: u64 = 0xFF00_0000;
-/// Size of the range at the top of RAM below 4 GiB that holds the MP and
-/// ACPI tables (reserved in the E820 map; see `platform`).
+pub use abi::layout::{
+    CONVENTIONAL_TOP, EBDA_BASE, EBDA_KIB, HIGH_MEMORY, HIGH_RAM_START, KVM_IDENTITY_MAP,
+    KVM_RESERVED_END, KVM_TSS, MONO_TEXT_BASE, PCI_HOLE_START, VGA_TEXT_BASE, VGA_TEXT_SIZE,
+};
+
+/// Size of the range that holds the MP and ACPI tables (reserved in the
+/// E820 map; see `platform`): by default the top of RAM below 4 GiB.
 pub const TABLES_SIZE: u64 = 64 * KIB;
 /// Smallest guest RAM pbios accepts.
 pub const MIN_MEM: u64 = 2 * MIB;
@@ -43,24 +26,44 @@ pub const MAX_MEM: u64 = 1024 * GIB;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32)]
 pub enum E820Type {
+    /// Usable RAM (type 1).
     Ram = 1,
+    /// Reserved (type 2): firmware, tables, MMIO.
     Reserved = 2,
 }
 
 /// One E820 entry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct E820Entry {
+    /// First byte.
     pub base: u64,
+    /// Length in bytes.
     pub length: u64,
+    /// What the range is.
     pub kind: E820Type,
 }
 
+/// Why a memory layout was refused.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum MemError {
+    /// Less than [`MIN_MEM`].
     #[error("guest memory of {0} bytes is too small (at least 2 MiB)")]
     TooSmall(u64),
+    /// More than [`MAX_MEM`].
     #[error("guest memory of {0} bytes is too large (at most 1 TiB)")]
     TooLarge(u64),
+    /// A custom layout's E820 entries overlap or are out of order.
+    #[error("E820 entry at {0:#x} overlaps the one before it or is out of order")]
+    E820Order(u64),
+    /// A custom layout lacks RAM where the BIOS keeps its data.
+    #[error("guest RAM must cover conventional memory (0-9FFFFh)")]
+    NoConventionalMemory,
+    /// The table range is not RAM reserved in the E820 map.
+    #[error("the platform tables at {0:#x} must be RAM, reserved in the E820 map, below 4 GiB")]
+    TablesPlacement(u64),
+    /// A RAM range is empty or wraps around.
+    #[error("guest RAM range at {0:#x} is empty or wraps")]
+    BadRamRange(u64),
 }
 
 /// Where guest RAM is.
@@ -73,6 +76,8 @@ pub struct MemoryMap {
     /// Bytes of RAM at 4 GiB and up.
     pub high_size: u64,
     e820: Vec<E820Entry>,
+    ram: Vec<(u64, usize)>,
+    tables_base: u64,
 }
 
 impl MemoryMap {
@@ -134,11 +139,87 @@ impl MemoryMap {
                 kind: E820Type::Ram,
             });
         }
+        let mut ram = vec![
+            (0, CONVENTIONAL_TOP as usize),
+            (MONO_TEXT_BASE, VGA_TEXT_SIZE as usize),
+            (HIGH_MEMORY, (low_top - HIGH_MEMORY) as usize),
+        ];
+        if high_size > 0 {
+            ram.push((HIGH_RAM_START, high_size as usize));
+        }
         Ok(MemoryMap {
             total,
             low_top,
             high_size,
             e820,
+            ram,
+            tables_base: low_top - TABLES_SIZE,
+        })
+    }
+
+    /// An embedder's own layout: the RAM ranges `(base, size)` it backs
+    /// (the guest memory it gives pbios must hold exactly these), the E820
+    /// map INT 15h AX=E820h reports (sorted, non-overlapping), and where
+    /// the [`TABLES_SIZE`] bytes of MP and ACPI tables go (RAM below 4 GiB,
+    /// reserved in `e820`). RAM must cover conventional memory (0-9FFFFh:
+    /// the IVT, the BDA and the EBDA at [`EBDA_BASE`]).
+    pub fn custom(
+        ram: Vec<(u64, u64)>,
+        e820: Vec<E820Entry>,
+        tables_base: u64,
+    ) -> Result<MemoryMap, MemError> {
+        for &(base, size) in &ram {
+            if size == 0 || base.checked_add(size).is_none() || usize::try_from(size).is_err() {
+                return Err(MemError::BadRamRange(base));
+            }
+        }
+        let mut end = 0;
+        for (i, e) in e820.iter().enumerate() {
+            let Some(e_end) = e.base.checked_add(e.length) else {
+                return Err(MemError::E820Order(e.base));
+            };
+            if i > 0 && e.base < end {
+                return Err(MemError::E820Order(e.base));
+            }
+            end = e_end;
+        }
+        let covered = |base: u64, len: u64| {
+            ram.iter()
+                .any(|&(b, s)| b <= base && base.saturating_add(len) <= b + s)
+        };
+        if !covered(0, CONVENTIONAL_TOP) {
+            return Err(MemError::NoConventionalMemory);
+        }
+        let reserved = e820.iter().any(|e| {
+            e.kind == E820Type::Reserved
+                && e.base <= tables_base
+                && tables_base.saturating_add(TABLES_SIZE) <= e.base + e.length
+        });
+        if !covered(tables_base, TABLES_SIZE)
+            || !reserved
+            || tables_base.saturating_add(TABLES_SIZE) > HIGH_RAM_START
+        {
+            return Err(MemError::TablesPlacement(tables_base));
+        }
+        let low_top = ram
+            .iter()
+            .filter(|r| r.0 <= HIGH_MEMORY && HIGH_MEMORY < r.0 + r.1)
+            .map(|r| (r.0 + r.1).min(HIGH_RAM_START))
+            .max()
+            .unwrap_or(HIGH_MEMORY);
+        let high_size = ram
+            .iter()
+            .map(|&(b, s)| (b + s).saturating_sub(b.max(HIGH_RAM_START)))
+            .sum();
+        Ok(MemoryMap {
+            // As for the default layout: the RAM a PC of this shape has,
+            // counting the legacy hole below 1 MiB.
+            total: low_top + high_size,
+            low_top,
+            high_size,
+            e820,
+            ram: ram.into_iter().map(|(b, s)| (b, s as usize)).collect(),
+            tables_base,
         })
     }
 
@@ -149,21 +230,14 @@ impl MemoryMap {
 
     /// RAM ranges `(base, size)` to back with host memory.
     pub fn ram_ranges(&self) -> Vec<(u64, usize)> {
-        let mut r = vec![
-            (0, CONVENTIONAL_TOP as usize),
-            (MONO_TEXT_BASE, VGA_TEXT_SIZE as usize),
-            (HIGH_MEMORY, (self.low_top - HIGH_MEMORY) as usize),
-        ];
-        if self.high_size > 0 {
-            r.push((HIGH_RAM_START, self.high_size as usize));
-        }
-        r
+        self.ram.clone()
     }
 
-    /// Where the platform tables (MP, ACPI) go: the last [`TABLES_SIZE`]
-    /// bytes of RAM below the PCI hole, reserved in the E820 map.
+    /// Where the platform tables (MP, ACPI) go: [`TABLES_SIZE`] bytes
+    /// reserved in the E820 map (by default the last bytes of RAM below the
+    /// PCI hole).
     pub fn tables_base(&self) -> u64 {
-        self.low_top - TABLES_SIZE
+        self.tables_base
     }
 
     /// Conventional memory below the EBDA, in KiB (INT 12h): 639.
@@ -252,5 +326,57 @@ mod tests {
         assert_eq!(parse_size("x"), None);
         assert_eq!(parse_size("99999999999T"), None);
         assert_eq!(MemoryMap::new(MIB), Err(MemError::TooSmall(MIB)));
+    }
+
+    #[test]
+    fn custom_layouts_are_checked() {
+        let d = MemoryMap::new(256 * MIB).unwrap();
+        let ram: Vec<(u64, u64)> = d.ram_ranges().iter().map(|&(b, s)| (b, s as u64)).collect();
+        let same = MemoryMap::custom(ram.clone(), d.e820().to_vec(), d.tables_base()).unwrap();
+        assert_eq!(same, d, "the default layout is a valid custom one");
+        // Tables in the middle of RAM, reserved there.
+        let e820 = vec![
+            E820Entry {
+                base: 0,
+                length: EBDA_BASE,
+                kind: E820Type::Ram,
+            },
+            E820Entry {
+                base: MIB,
+                length: 15 * MIB,
+                kind: E820Type::Ram,
+            },
+            E820Entry {
+                base: 16 * MIB,
+                length: TABLES_SIZE,
+                kind: E820Type::Reserved,
+            },
+            E820Entry {
+                base: 16 * MIB + TABLES_SIZE,
+                length: 16 * MIB,
+                kind: E820Type::Ram,
+            },
+        ];
+        let ram = vec![(0, CONVENTIONAL_TOP), (MIB, 63 * MIB)];
+        let m = MemoryMap::custom(ram.clone(), e820.clone(), 16 * MIB).unwrap();
+        assert_eq!(
+            (m.tables_base(), m.low_top, m.high_size),
+            (16 * MIB, 64 * MIB, 0)
+        );
+        assert_eq!(
+            MemoryMap::custom(ram.clone(), e820.clone(), 40 * MIB),
+            Err(MemError::TablesPlacement(40 * MIB)),
+            "not reserved"
+        );
+        let mut swapped = e820.clone();
+        swapped.swap(1, 2);
+        assert_eq!(
+            MemoryMap::custom(ram.clone(), swapped, 16 * MIB),
+            Err(MemError::E820Order(MIB))
+        );
+        assert_eq!(
+            MemoryMap::custom(vec![(MIB, 63 * MIB)], e820, 16 * MIB),
+            Err(MemError::NoConventionalMemory)
+        );
     }
 }

@@ -16,7 +16,9 @@
 //! [`PM_BASE`], where QEMU's PIIX4 has them once POST enables them and
 //! where the KVM backend answers them.
 
-use crate::memmap::{MemoryMap, EBDA_BASE};
+use crate::memmap::MemoryMap;
+#[cfg(test)]
+use crate::memmap::EBDA_BASE;
 use abi::header::checksum_byte;
 use acpi_tables::fadt::{FADTBuilder, Flags};
 use acpi_tables::gas::{AccessSize, AddressSpace, GAS};
@@ -26,21 +28,13 @@ use acpi_tables::madt::{
 use acpi_tables::{aml, Aml, AmlSink};
 use zerocopy::{Immutable, IntoBytes};
 
-/// The local APICs' address (Intel SDM vol. 3, 10.4.1).
-pub const LAPIC_ADDR: u32 = 0xFEE0_0000;
-/// The I/O APIC's address (82093AA datasheet; where QEMU and KVM put it).
-pub const IOAPIC_ADDR: u32 = 0xFEC0_0000;
+pub use abi::layout::{IOAPIC_ADDR, LAPIC_ADDR, MP_FLOATING_ADDR, RSDP_ADDR};
 /// Inputs of that I/O APIC.
 pub const IOAPIC_PINS: u8 = 24;
-/// Where the MP floating pointer goes: in the EBDA's first KiB, where
-/// MP 1.4 (4.1) says an OS looks first.
-pub const MP_FLOATING_ADDR: u64 = EBDA_BASE + 0x3F0;
-/// Where the RSDP goes: 16-byte aligned in the EBDA's first KiB (ACPI
-/// 6.5, 5.2.5.1).
-pub const RSDP_ADDR: u64 = EBDA_BASE + 0x3C0;
-/// ACPI PM1a event block (status, enable): QEMU's PIIX4 PM base.
+/// ACPI PM1a event block (status, enable) by default: QEMU's PIIX4 PM
+/// base ([`Platform::pm_base`]).
 pub const PM_BASE: u16 = abi::ACPI_PM_BASE;
-/// ACPI PM1a control block.
+/// ACPI PM1a control block, by default ([`Platform::pm1a_control`]).
 pub const PM1A_CNT: u16 = PM_BASE + 4;
 /// PM1 control: SLP_EN (ACPI 6.5, 4.8.3.2.1).
 pub const SLP_EN: u16 = 1 << 13;
@@ -48,9 +42,10 @@ pub const SLP_EN: u16 = 1 << 13;
 pub const SLP_TYP_SHIFT: u16 = 10;
 /// The `_S5` (soft off) sleep type pbios's DSDT gives, as QEMU's.
 pub const S5_SLP_TYP: u16 = 0;
-/// The reset control register (PIIX3 RC, port CF9h) and the value of
-/// FADT's RESET_REG: hard reset + system reset.
+/// The reset control register (PIIX3 RC, port CF9h), by default
+/// ([`Platform::reset_port`]).
 pub const RESET_CONTROL_PORT: u16 = 0xCF9;
+/// The value of FADT's RESET_REG: hard reset + system reset.
 pub const RESET_VALUE: u8 = 0x06;
 /// SCI's ISA IRQ (QEMU's PIIX4).
 pub const SCI_IRQ: u8 = 9;
@@ -65,6 +60,14 @@ pub struct Platform {
     pub cpus: u8,
     /// Whether to publish ACPI tables (the MP table is always there).
     pub acpi: bool,
+    /// I/O base of the ACPI PM1a event block (status, enable); the control
+    /// block follows 4 bytes on. The FADT points here and pbios's
+    /// [`crate::ports::PlatformPorts`] answer here. The TCG backend keeps
+    /// QEMU's [`PM_BASE`].
+    pub pm_base: u16,
+    /// The reset control register the FADT names (RESET_REG) and
+    /// [`crate::ports::PlatformPorts`] answer.
+    pub reset_port: u16,
 }
 
 impl Default for Platform {
@@ -72,7 +75,25 @@ impl Default for Platform {
         Platform {
             cpus: 1,
             acpi: true,
+            pm_base: PM_BASE,
+            reset_port: RESET_CONTROL_PORT,
         }
+    }
+}
+
+impl Platform {
+    /// `cpus` CPUs, ACPI on or off, the default ports.
+    pub fn new(cpus: u8, acpi: bool) -> Platform {
+        Platform {
+            cpus,
+            acpi,
+            ..Platform::default()
+        }
+    }
+
+    /// The PM1a control block's port.
+    pub fn pm1a_control(&self) -> u16 {
+        self.pm_base.wrapping_add(4)
     }
 }
 
@@ -83,7 +104,9 @@ pub const MAX_CPUS: u8 = 64;
 /// One table: where it goes and its bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Blob {
+    /// Guest physical address.
     pub addr: u64,
+    /// The table's bytes.
     pub bytes: Vec<u8>,
 }
 
@@ -295,9 +318,9 @@ fn acpi(p: &Platform, at: u64) -> Vec<Blob> {
         .flag(Flags::SlpButton)
         .flag(Flags::ResetRegSup);
     fadt.sci_int = u16::from(SCI_IRQ).into();
-    fadt.pm1a_evt_blk = u32::from(PM_BASE).into();
+    fadt.pm1a_evt_blk = u32::from(p.pm_base).into();
     fadt.pm1_evt_len = 4;
-    fadt.pm1a_cnt_blk = u32::from(PM1A_CNT).into();
+    fadt.pm1a_cnt_blk = u32::from(p.pm1a_control()).into();
     fadt.pm1_cnt_len = 2;
     // Legacy devices and an 8042 (IA-PC boot architecture flags, 5.2.9.3).
     fadt.iapc_boot_arch = 0x0003.into();
@@ -306,7 +329,7 @@ fn acpi(p: &Platform, at: u64) -> Vec<Blob> {
         8,
         0,
         AccessSize::ByteAccess,
-        u64::from(RESET_CONTROL_PORT),
+        u64::from(p.reset_port),
     );
     fadt.reset_value = RESET_VALUE;
     let fadt = bytes_of(&fadt.finalize());
@@ -362,10 +385,7 @@ mod tests {
     #[test]
     fn mp_table_lists_every_cpu_and_checksums() {
         let m = MemoryMap::new(128 * MIB).unwrap();
-        let p = Platform {
-            cpus: 4,
-            acpi: false,
-        };
+        let p = Platform::new(4, false);
         let t = tables(&p, &m);
         assert_eq!(t.len(), 2, "no ACPI");
         let fp = find(&t, b"_MP_");
@@ -409,10 +429,7 @@ mod tests {
     #[test]
     fn acpi_tables_point_at_each_other() {
         let m = MemoryMap::new(64 * MIB).unwrap();
-        let p = Platform {
-            cpus: 2,
-            acpi: true,
-        };
+        let p = Platform::new(2, true);
         let t = tables(&p, &m);
         let rsdp = find(&t, b"RSD PTR ");
         assert_eq!(rsdp.addr, RSDP_ADDR);
@@ -456,13 +473,7 @@ mod tests {
     #[test]
     fn tables_for_the_most_cpus_fit_without_overlapping() {
         let m = MemoryMap::new(2 * MIB).unwrap();
-        let mut t = tables(
-            &Platform {
-                cpus: MAX_CPUS,
-                acpi: true,
-            },
-            &m,
-        );
+        let mut t = tables(&Platform::new(MAX_CPUS, true), &m);
         t.sort_by_key(|b| b.addr);
         for w in t.windows(2) {
             assert!(

@@ -11,15 +11,17 @@
 
 use crate::clock::{bcd, Clock, DateTime};
 use crate::memmap::{MemoryMap, HIGH_MEMORY, KIB, MIB};
-use crate::platform::{PM1A_CNT, PM_BASE, RESET_CONTROL_PORT, S5_SLP_TYP, SLP_EN, SLP_TYP_SHIFT};
+use crate::platform::{Platform, S5_SLP_TYP, SLP_EN, SLP_TYP_SHIFT};
 
-/// CMOS index and data ports (MC146818A).
+/// CMOS index port (MC146818A).
 pub const CMOS_INDEX: u16 = 0x70;
+/// CMOS data port.
 pub const CMOS_DATA: u16 = 0x71;
 /// System control port A: bit 0 fast reset, bit 1 A20 (PS/2).
 pub const PORT_A: u16 = 0x92;
-/// POST code and I/O delay ports.
+/// POST code port (ignored).
 pub const POST_CODE: u16 = 0x80;
+/// I/O delay port (ignored).
 pub const IO_DELAY: u16 = 0xED;
 
 /// CMOS registers (MC146818A; memory sizes as IBM AT, QEMU and SeaBIOS).
@@ -59,6 +61,7 @@ const B_BINARY: u8 = 0x04;
 /// What a port access asks of the machine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PortEffect {
+    /// Nothing beyond the access itself.
     None,
     /// Reset the machine; says which register did it.
     Reset(&'static str),
@@ -77,12 +80,19 @@ pub struct PlatformPorts {
     pm1_status: u16,
     pm1_enable: u16,
     pm1_control: u16,
+    pm_base: u16,
+    reset_port: u16,
 }
 
 impl PlatformPorts {
-    /// The ports of a machine with `memmap`'s RAM and `cpus` CPUs; the RTC
-    /// reads `clock`.
-    pub fn new(memmap: &MemoryMap, cpus: u8, clock: Box<dyn Clock + Send>) -> PlatformPorts {
+    /// The ports of a machine with `memmap`'s RAM and `platform`'s CPUs and
+    /// port choices; the RTC reads `clock`.
+    pub fn new(
+        memmap: &MemoryMap,
+        platform: &Platform,
+        clock: Box<dyn Clock + Send>,
+    ) -> PlatformPorts {
+        let cpus = platform.cpus;
         let mut cmos = [0u8; 128];
         let word = |c: &mut [u8; 128], r: u8, v: u16| {
             c[usize::from(r)..usize::from(r) + 2].copy_from_slice(&v.to_le_bytes())
@@ -112,29 +122,33 @@ impl PlatformPorts {
             pm1_status: 0,
             pm1_enable: 0,
             pm1_control: 1, // SCI_EN: always in ACPI mode (FADT SMI_CMD = 0)
+            pm_base: platform.pm_base,
+            reset_port: platform.reset_port,
         }
     }
 
     /// Whether pbios answers `port` here (else it reads as all ones).
-    pub fn handles(port: u16) -> bool {
+    pub fn handles(&self, port: u16) -> bool {
         matches!(port, CMOS_INDEX | CMOS_DATA | PORT_A | POST_CODE | IO_DELAY)
+            || port == self.reset_port
             || (abi::pci::CONFIG_ADDRESS..abi::pci::CONFIG_DATA + 4).contains(&port)
-            || (PM_BASE..PM1A_CNT + 2).contains(&port)
+            || (u32::from(self.pm_base)..u32::from(self.pm_base) + 6).contains(&u32::from(port))
     }
 
     /// Reads `data.len()` bytes from `port`.
     pub fn read(&mut self, port: u16, data: &mut [u8]) {
+        let (pm_base, pm1a_cnt) = (self.pm_base, self.pm_base.wrapping_add(4));
         let v: u32 = match port {
             CMOS_INDEX => u32::from(self.index),
             CMOS_DATA => u32::from(self.cmos_read(self.index)),
             PORT_A => u32::from(self.port_a),
             p if p == abi::pci::CONFIG_ADDRESS && data.len() == 4 => self.pci_address,
-            p if p == RESET_CONTROL_PORT => 0,
+            p if p == self.reset_port => 0,
             // No device answers configuration cycles.
             p if (abi::pci::CONFIG_DATA..abi::pci::CONFIG_DATA + 4).contains(&p) => u32::MAX,
-            p if p == PM_BASE => u32::from(self.pm1_status) | u32::from(self.pm1_enable) << 16,
-            p if p == PM_BASE + 2 => u32::from(self.pm1_enable),
-            p if p == PM1A_CNT => u32::from(self.pm1_control),
+            p if p == pm_base => u32::from(self.pm1_status) | u32::from(self.pm1_enable) << 16,
+            p if p == pm_base.wrapping_add(2) => u32::from(self.pm1_enable),
+            p if p == pm1a_cnt => u32::from(self.pm1_control),
             _ => u32::MAX,
         };
         for (i, b) in data.iter_mut().enumerate() {
@@ -144,6 +158,7 @@ impl PlatformPorts {
 
     /// Writes `data` to `port`.
     pub fn write(&mut self, port: u16, data: &[u8]) -> PortEffect {
+        let (pm_base, pm1a_cnt) = (self.pm_base, self.pm_base.wrapping_add(4));
         let mut v = 0u32;
         for (i, b) in data.iter().enumerate().take(4) {
             v |= u32::from(*b) << (8 * i);
@@ -161,23 +176,23 @@ impl PlatformPorts {
             }
             p if p == abi::pci::CONFIG_ADDRESS && data.len() == 4 => self.pci_address = v,
             // Bit 2 starts a reset (bit 1 chooses hard or soft).
-            p if p == RESET_CONTROL_PORT && data.len() == 1 && v & 0x04 != 0 => {
-                return PortEffect::Reset("port CF9h reset control");
+            p if p == self.reset_port && data.len() == 1 && v & 0x04 != 0 => {
+                return PortEffect::Reset("reset control register (CF9h)");
             }
-            p if p == PM_BASE => {
+            p if p == pm_base => {
                 // Write one to clear.
                 self.pm1_status &= !(v as u16);
                 if data.len() == 4 {
                     self.pm1_enable = (v >> 16) as u16;
                 }
             }
-            p if p == PM_BASE + 2 => self.pm1_enable = v as u16,
-            p if p == PM1A_CNT => {
+            p if p == pm_base.wrapping_add(2) => self.pm1_enable = v as u16,
+            p if p == pm1a_cnt => {
                 let v = v as u16;
                 if v & SLP_EN != 0 {
                     let typ = (v >> SLP_TYP_SHIFT) & 7;
                     if typ == S5_SLP_TYP {
-                        return PortEffect::PowerOff("ACPI S5 through PM1a control (604h)");
+                        return PortEffect::PowerOff("ACPI S5 through PM1a control");
                     }
                 }
                 self.pm1_control = (v & !SLP_EN) | 1;
@@ -249,7 +264,11 @@ mod tests {
             minute: 4,
             second: 59,
         };
-        PlatformPorts::new(&MemoryMap::new(mem).unwrap(), cpus, Box::new(FixedClock(t)))
+        PlatformPorts::new(
+            &MemoryMap::new(mem).unwrap(),
+            &crate::platform::Platform::new(cpus, true),
+            Box::new(FixedClock(t)),
+        )
     }
 
     fn cmos(p: &mut PlatformPorts, r: u8) -> u8 {
@@ -316,8 +335,8 @@ mod tests {
     #[test]
     fn pci_has_no_devices_and_resets_and_power_off_are_reported() {
         let mut p = ports(64 * MIB, 1);
-        assert!(PlatformPorts::handles(0xCF8) && PlatformPorts::handles(0xCFF));
-        assert!(!PlatformPorts::handles(0x3F8) && !PlatformPorts::handles(0x64));
+        assert!(p.handles(0xCF8) && p.handles(0xCFF) && p.handles(0xCF9) && p.handles(0x605));
+        assert!(!p.handles(0x3F8) && !p.handles(0x64) && !p.handles(0x606));
         p.write(0xCF8, &0x8000_0800u32.to_le_bytes());
         let mut d = [0u8; 4];
         p.read(0xCF8, &mut d);
@@ -339,12 +358,15 @@ mod tests {
         assert_eq!(p.write(POST_CODE, &[0x55]), PortEffect::None);
         // ACPI: SCI_EN reads set; SLP_EN with another type is no power-off.
         let mut w = [0u8; 2];
-        p.read(PM1A_CNT, &mut w);
+        p.read(crate::platform::PM1A_CNT, &mut w);
         assert_eq!(u16::from_le_bytes(w) & 1, 1);
         let s3 = (1u16 << SLP_TYP_SHIFT) | SLP_EN;
-        assert_eq!(p.write(PM1A_CNT, &s3.to_le_bytes()), PortEffect::None);
+        assert_eq!(
+            p.write(crate::platform::PM1A_CNT, &s3.to_le_bytes()),
+            PortEffect::None
+        );
         assert!(matches!(
-            p.write(PM1A_CNT, &SLP_EN.to_le_bytes()),
+            p.write(crate::platform::PM1A_CNT, &SLP_EN.to_le_bytes()),
             PortEffect::PowerOff(_)
         ));
     }

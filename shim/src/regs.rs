@@ -14,32 +14,49 @@ pub const FLAG_IF: u16 = 1 << 9;
 /// pops (at SS:SP+4), which is where a BIOS returns CF and ZF.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Regs {
+    /// EAX: accumulator; AH usually selects the BIOS function.
     pub eax: u32,
+    /// EBX: base register.
     pub ebx: u32,
+    /// ECX: count register.
     pub ecx: u32,
+    /// EDX: data register.
     pub edx: u32,
+    /// ESI: source index.
     pub esi: u32,
+    /// EDI: destination index.
     pub edi: u32,
+    /// EBP: base pointer.
     pub ebp: u32,
+    /// ESP: stack pointer.
     pub esp: u32,
+    /// EIP: instruction pointer.
     pub eip: u32,
     /// Live RFLAGS (low 32 bits).
     pub eflags: u32,
+    /// CS: code segment selector.
     pub cs: u16,
+    /// DS: data segment selector.
     pub ds: u16,
+    /// ES: extra segment selector.
     pub es: u16,
+    /// SS: stack segment selector.
     pub ss: u16,
+    /// FS: extra segment selector.
     pub fs: u16,
+    /// GS: extra segment selector.
     pub gs: u16,
     /// The caller's FLAGS as IRET will restore them.
     pub iret_flags: u16,
 }
 
 macro_rules! reg16 {
-    ($get:ident, $set:ident, $field:ident) => {
+    ($get:ident, $set:ident, $field:ident, $name:literal, $wide:literal) => {
+        #[doc = concat!($name, ": the low 16 bits of ", $wide, ".")]
         pub fn $get(&self) -> u16 {
             self.$field as u16
         }
+        #[doc = concat!("Sets ", $name, " (the low 16 bits of ", $wide, "), keeping the upper 16 bits.")]
         pub fn $set(&mut self, v: u16) {
             self.$field = (self.$field & 0xFFFF_0000) | u32::from(v);
         }
@@ -47,16 +64,20 @@ macro_rules! reg16 {
 }
 
 macro_rules! reg8 {
-    ($hi:ident, $set_hi:ident, $lo:ident, $set_lo:ident, $field:ident) => {
+    ($hi:ident, $set_hi:ident, $lo:ident, $set_lo:ident, $field:ident, $hname:literal, $lname:literal, $wide:literal) => {
+        #[doc = concat!($hname, ": bits 8-15 of ", $wide, ".")]
         pub fn $hi(&self) -> u8 {
             (self.$field >> 8) as u8
         }
+        #[doc = concat!("Sets ", $hname, " (bits 8-15 of ", $wide, "), keeping the other bits.")]
         pub fn $set_hi(&mut self, v: u8) {
             self.$field = (self.$field & 0xFFFF_00FF) | (u32::from(v) << 8);
         }
+        #[doc = concat!($lname, ": the low 8 bits of ", $wide, ".")]
         pub fn $lo(&self) -> u8 {
             self.$field as u8
         }
+        #[doc = concat!("Sets ", $lname, " (the low 8 bits of ", $wide, "), keeping the other bits.")]
         pub fn $set_lo(&mut self, v: u8) {
             self.$field = (self.$field & 0xFFFF_FF00) | u32::from(v);
         }
@@ -64,19 +85,19 @@ macro_rules! reg8 {
 }
 
 impl Regs {
-    reg16!(ax, set_ax, eax);
-    reg16!(bx, set_bx, ebx);
-    reg16!(cx, set_cx, ecx);
-    reg16!(dx, set_dx, edx);
-    reg16!(si, set_si, esi);
-    reg16!(di, set_di, edi);
-    reg16!(bp, set_bp, ebp);
-    reg16!(sp, set_sp, esp);
-    reg16!(ip, set_ip, eip);
-    reg8!(ah, set_ah, al, set_al, eax);
-    reg8!(bh, set_bh, bl, set_bl, ebx);
-    reg8!(ch, set_ch, cl, set_cl, ecx);
-    reg8!(dh, set_dh, dl, set_dl, edx);
+    reg16!(ax, set_ax, eax, "AX", "EAX");
+    reg16!(bx, set_bx, ebx, "BX", "EBX");
+    reg16!(cx, set_cx, ecx, "CX", "ECX");
+    reg16!(dx, set_dx, edx, "DX", "EDX");
+    reg16!(si, set_si, esi, "SI", "ESI");
+    reg16!(di, set_di, edi, "DI", "EDI");
+    reg16!(bp, set_bp, ebp, "BP", "EBP");
+    reg16!(sp, set_sp, esp, "SP", "ESP");
+    reg16!(ip, set_ip, eip, "IP", "EIP");
+    reg8!(ah, set_ah, al, set_al, eax, "AH", "AL", "EAX");
+    reg8!(bh, set_bh, bl, set_bl, ebx, "BH", "BL", "EBX");
+    reg8!(ch, set_ch, cl, set_cl, ecx, "CH", "CL", "ECX");
+    reg8!(dh, set_dh, dl, set_dl, edx, "DH", "DL", "EDX");
 
     /// Sets or clears CF in the IRET FLAGS image.
     pub fn set_cf(&mut self, on: bool) {
@@ -106,12 +127,12 @@ impl Regs {
         }
     }
 
-    /// One line with the 16-bit registers, for traces and crash reports.
     /// The segment selectors: CS, DS, ES, SS, FS, GS.
     pub fn segments(&self) -> [u16; 6] {
         [self.cs, self.ds, self.es, self.ss, self.fs, self.gs]
     }
 
+    /// One line with the 16-bit registers, for traces and crash reports.
     pub fn summary(&self) -> String {
         format!(
             "AX={:04X} BX={:04X} CX={:04X} DX={:04X} SI={:04X} DI={:04X} BP={:04X} \

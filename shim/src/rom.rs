@@ -6,6 +6,7 @@ use thiserror::Error;
 
 /// Why a ROM image was refused.
 #[derive(Debug, Error)]
+#[allow(missing_docs)] // Each variant's message says what is wrong.
 pub enum RomError {
     #[error("cannot read ROM {path}: {source}")]
     Read {
@@ -38,14 +39,31 @@ impl From<HeaderError> for RomError {
     }
 }
 
+/// The pbios ROM this crate ships (`rom/bios.bin`, built from `bios/` by
+/// `cargo xtask rom` with a pinned nightly; CI rebuilds it and checks it is
+/// byte for byte the same). Trap kind `out`, port [`abi::TRAP_PORT`].
+pub const BUILTIN_ROM: &[u8; abi::ROM_SIZE] = include_bytes!("../rom/bios.bin");
+
 /// A checked ROM image.
 #[derive(Clone)]
 pub struct Rom {
+    /// The 64 KiB image, mapped at F0000h and below 4 GiB.
     pub bytes: Vec<u8>,
+    /// Its header.
     pub header: RomHeader,
 }
 
 impl Rom {
+    /// The ROM shipped with this crate ([`BUILTIN_ROM`]).
+    pub fn builtin() -> Rom {
+        // The xtask checks the committed image with the same checks, and a
+        // unit test below loads it.
+        match Rom::from_bytes(BUILTIN_ROM.to_vec()) {
+            Ok(rom) => rom,
+            Err(e) => unreachable!("the built-in ROM is checked at build time: {e}"),
+        }
+    }
+
     /// Reads and checks a ROM file.
     pub fn load(path: &Path) -> Result<Rom, RomError> {
         let bytes = std::fs::read(path).map_err(|source| RomError::Read {
@@ -72,5 +90,17 @@ impl Rom {
             return Err(RomError::ResetVector);
         }
         Ok(Rom { bytes, header })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_rom_passes_the_load_checks() {
+        let rom = Rom::from_bytes(BUILTIN_ROM.to_vec()).unwrap();
+        assert_eq!(rom.header.trap_kind, abi::TrapKind::Out);
+        assert_eq!(Rom::builtin().bytes, BUILTIN_ROM.to_vec());
     }
 }

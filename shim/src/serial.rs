@@ -20,6 +20,7 @@ pub mod reg {
     pub const LSR: u8 = 5;
     /// Modem status register.
     pub const MSR: u8 = 6;
+    /// LCR: divisor latch access bit (DLAB).
     pub const LCR_DLAB: u8 = 0x80;
     /// LSR: a received byte is waiting.
     pub const LSR_DATA_READY: u8 = 0x01;
@@ -108,6 +109,7 @@ impl<W: Write> ComPort for StreamPort<W> {
 pub struct SharedWriter(pub Arc<Mutex<Box<dyn Write + Send>>>);
 
 impl SharedWriter {
+    /// Wraps `w` so it can be shared.
     pub fn new(w: Box<dyn Write + Send>) -> SharedWriter {
         SharedWriter(Arc::new(Mutex::new(w)))
     }

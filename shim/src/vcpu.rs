@@ -1,12 +1,40 @@
-//! What every backend offers the BIOS at a trap, and the one trap-serving
-//! routine they all share: read the registers, run the dispatcher, write back
-//! what changed. No service knows which backend it runs on.
+//! The generic vCPU contract, for any hypervisor, and the one trap-serving
+//! routine every backend shares: read the registers, run the dispatcher,
+//! write back what changed. No service knows which backend it runs on.
+//!
+//! # The contract
+//!
+//! A [`Vcpu`] is one virtual CPU stopped at a BIOS trap: an instruction
+//! of the ROM's trap kind (`out 0E7h, al`, `vmcall` or `vmmcall`) at a site
+//! the ROM header lists ([`abi::header::RomHeader::is_trap_site`]): one of
+//! the 256 interrupt stubs (each `trap; iret`) or the private-service
+//! routine POST calls (`trap; ret`, in 32-bit flat mode).
+//!
+//! - [`Vcpu::trap_state`] reports the registers *as if the trap instruction
+//!   had completed*: IP just past it, at the stub's IRET. If the hypervisor
+//!   stopped before the instruction, the backend adds its length itself
+//!   and returns `true` from [`Vcpu::always_resume`].
+//! - The FLAGS a service answers in (CF, ZF) go into the FLAGS image the
+//!   stub's IRET pops, at SS:SP+4, which the dispatcher writes through
+//!   [`Vcpu::memory`]; RFLAGS itself is not where results go.
+//! - A service may change the general registers, EIP, EFLAGS and the
+//!   segment selectors (real-mode: the base follows the selector).
+//!   [`Vcpu::set_regs`] is called only when something changed (or when
+//!   [`Vcpu::always_resume`] says so).
 
 use crate::bios::Bios;
 use crate::mem::Memory;
 use crate::regs::Regs;
 use crate::services::Stop;
 use std::time::Instant;
+
+impl From<Stop> for Exit {
+    fn from(stop: Stop) -> Exit {
+        match stop {
+            Stop::NoBootDevice(why) => Exit::NoBootDevice(why),
+        }
+    }
+}
 
 /// The guest's state at a trap, as a backend reports it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,8 +46,10 @@ pub struct TrapState {
     pub linear_rip: u64,
 }
 
-/// One vCPU stopped at a BIOS trap, and guest memory.
+/// One vCPU stopped at a BIOS trap, and guest memory (see the module
+/// docs for the contract).
 pub trait Vcpu {
+    /// The backend's host-side failure.
     type Error;
     /// The registers at the trap (see [`TrapState`]).
     fn trap_state(&mut self) -> Result<TrapState, Self::Error>;
@@ -101,13 +131,13 @@ pub enum Exit {
     /// so there it is `value & 7Fh`.
     DebugExit(u8),
     /// The guest reset the machine (FEh to port 64h; on the TCG backend also
-    /// a triple fault, which QEMU reports the same way).
+    /// a triple fault, which QEMU reports the same way): how, and where.
     Reset(String),
-    /// Triple fault.
+    /// Triple fault: where.
     TripleFault(String),
-    /// The guest powered the machine off (ACPI S5).
+    /// The guest powered the machine off (ACPI S5): how.
     PowerOff(String),
-    /// INT 19h found nothing to boot.
+    /// INT 19h found nothing to boot: why.
     NoBootDevice(String),
 }
 

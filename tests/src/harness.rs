@@ -14,7 +14,7 @@ use pbios::keyboard::{KeySource, NoKeys};
 use pbios::mem::Memory;
 use pbios::memmap::{MemoryMap, MIB};
 use pbios::platform::Platform;
-use pbios::{Accel, Bios, Devices, Exit, Machine, Rom, TcgOptions};
+use pbios::{Accel, Devices, Exit, Machine, MachineSpec, Rom};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -248,25 +248,21 @@ pub fn boot_media(media: &Media, opts: Opts) -> Run {
     let rom = rom();
     let console = Capture::default();
     let trace = Capture::default();
-    let devices = Devices {
-        drives: media.drives(opts.read_only),
-        boot_order: opts.boot,
-        console: Box::new(console.clone()),
-        keys: opts.keys,
-        clock: opts.clock,
-        trace: Some(Box::new(trace.clone())),
+    let spec = MachineSpec {
+        rom,
+        memmap: MemoryMap::new(opts.mem).unwrap(),
+        platform: opts.platform,
+        devices: Devices {
+            drives: media.drives(opts.read_only),
+            boot_order: opts.boot,
+            console: Box::new(console.clone()),
+            keys: opts.keys,
+            clock: opts.clock,
+            trace: Some(Box::new(trace.clone())),
+        },
+        serial_out: Box::new(console.clone()),
     };
-    let mut bios = Bios::new(rom.header, MemoryMap::new(opts.mem).unwrap(), devices);
-    bios.set_platform(opts.platform);
-    let mut machine = Machine::new(
-        opts.accel,
-        &rom,
-        &rom_path(),
-        bios,
-        Box::new(console.clone()),
-        &TcgOptions::default(),
-    )
-    .expect("create the VM");
+    let mut machine = Machine::new(opts.accel, spec, None).expect("create the VM");
     let exit = machine.run().expect("run the VM");
     Run {
         exit,

@@ -377,7 +377,7 @@ fn guest_finds_the_mp_table_in_the_ebda() {
             Ok(())
         }),
         Opts {
-            platform: pbios::platform::Platform { cpus, acpi: true },
+            platform: pbios::platform::Platform::new(cpus, true),
             ..Opts::default()
         },
     );
@@ -476,7 +476,7 @@ fn application_processors_start_on_init_sipi() {
             a.out(0xF4, al)
         }),
         Opts {
-            platform: pbios::platform::Platform { cpus, acpi: true },
+            platform: pbios::platform::Platform::new(cpus, true),
             ..Opts::default()
         },
     );

@@ -8,6 +8,10 @@ use std::process::{Command, ExitCode};
 
 const USAGE: &str = "usage: cargo xtask <command>
   rom [--trap out|vmcall|vmmcall]   build and check the ROM -> target/pbios/bios.bin
+                                    (the `out` ROM also refreshes the committed
+                                    shim/rom/bios.bin that pbios ships)
+  rom --check                       rebuild the ROM and fail unless it is byte
+                                    for byte the committed shim/rom/bios.bin
   demo                              build the demo disk -> target/pbios/demo.img
   run [-- PBIOS-ARGS]               build ROM, demo disk and pbios; boot the demo
                                     (e.g. `cargo xtask run -- --accel tcg`)
@@ -40,9 +44,15 @@ type Result<T> = std::result::Result<T, String>;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("rom") => {
-            trap_arg(&args[1..]).and_then(|t| build_rom(t).map(|p| println!("{}", p.display())))
-        }
+        Some("rom") if args.get(1).map(String::as_str) == Some("--check") => check_committed_rom(),
+        Some("rom") => trap_arg(&args[1..]).and_then(|t| {
+            let p = build_rom(t)?;
+            if t == abi::TrapKind::Out {
+                commit_rom(&p)?;
+            }
+            println!("{}", p.display());
+            Ok(())
+        }),
         Some("demo") => build_demo().map(|p| println!("{}", p.display())),
         Some("run") => run_demo(&args[1..]),
         Some("test") => run_tests(&args[1..]),
@@ -110,19 +120,64 @@ fn status(mut c: Command, what: &str) -> Result<()> {
     }
 }
 
-/// The ROM needs nightly (build-std for a custom target) with rust-src.
+/// The nightly the ROM is built with, pinned so that the committed ROM
+/// (shim/rom/bios.bin) can be rebuilt byte for byte.
+const NIGHTLY: &str = "nightly-2026-05-20";
+
+/// The ROM pbios ships, committed beside its crate.
+fn committed_rom() -> PathBuf {
+    root().join("shim/rom/bios.bin")
+}
+
+/// Copies a freshly built `out` ROM over the committed one.
+fn commit_rom(built: &Path) -> Result<()> {
+    let new = std::fs::read(built).map_err(|e| format!("{}: {e}", built.display()))?;
+    if std::fs::read(committed_rom()).ok().as_deref() != Some(&new[..]) {
+        std::fs::write(committed_rom(), &new)
+            .map_err(|e| format!("{}: {e}", committed_rom().display()))?;
+        eprintln!(
+            "xtask: updated {} (commit it: pbios ships it)",
+            committed_rom().display()
+        );
+    }
+    Ok(())
+}
+
+/// Rebuilds the ROM from source and compares it with the committed one.
+fn check_committed_rom() -> Result<()> {
+    let built = build_rom(abi::TrapKind::Out)?;
+    let new = std::fs::read(&built).map_err(|e| format!("{}: {e}", built.display()))?;
+    let old = std::fs::read(committed_rom())
+        .map_err(|e| format!("{}: {e}", committed_rom().display()))?;
+    if new != old {
+        let first = new.iter().zip(&old).position(|(a, b)| a != b).unwrap_or(0);
+        return Err(format!(
+            "{} differs from the ROM built from bios/ with {NIGHTLY} (first at offset {first:#x}): run `cargo xtask rom` and commit it",
+            committed_rom().display()
+        ));
+    }
+    println!(
+        "{} is the ROM built from source ({} bytes, {NIGHTLY})",
+        committed_rom().display(),
+        new.len()
+    );
+    Ok(())
+}
+
+/// The ROM needs the pinned nightly (build-std for a custom target) with
+/// rust-src.
 fn ensure_nightly() -> Result<()> {
     let out = clean("rustup")
-        .args(["component", "list", "--toolchain", "nightly", "--installed"])
+        .args(["component", "list", "--toolchain", NIGHTLY, "--installed"])
         .output()
         .map_err(|e| format!("cannot run rustup (needed for the nightly toolchain): {e}"))?;
     if !out.status.success() {
-        eprintln!("xtask: installing the nightly toolchain (the ROM builds core with -Zbuild-std)");
+        eprintln!("xtask: installing {NIGHTLY} (the ROM builds core with -Zbuild-std)");
         let mut c = clean("rustup");
         c.args([
             "toolchain",
             "install",
-            "nightly",
+            NIGHTLY,
             "--profile",
             "minimal",
             "--component",
@@ -136,7 +191,7 @@ fn ensure_nightly() -> Result<()> {
     {
         eprintln!("xtask: installing rust-src for nightly (the ROM builds core from source)");
         let mut c = clean("rustup");
-        c.args(["component", "add", "rust-src", "--toolchain", "nightly"]);
+        c.args(["component", "add", "rust-src", "--toolchain", NIGHTLY]);
         status(c, "rustup component add rust-src")?;
     }
     Ok(())
@@ -150,7 +205,7 @@ fn build_rom(trap: abi::TrapKind) -> Result<PathBuf> {
     let mut c = clean("rustup");
     c.args([
         "run",
-        "nightly",
+        NIGHTLY,
         "cargo",
         "build",
         "--quiet",
@@ -336,15 +391,16 @@ fn build_demo() -> Result<PathBuf> {
 }
 
 fn run_demo(args: &[String]) -> Result<()> {
-    let rom = build_rom(abi::TrapKind::Out)?;
+    // pbios carries its ROM (shim/rom/bios.bin): no nightly needed here.
     let demo = build_demo()?;
+    eprintln!("xtask: building pbios (release)");
     let mut c = clean("cargo");
     c.args(["build", "--quiet", "--release", "--package", "pbios"]);
     status(c, "building pbios")?;
     let extra: Vec<&String> = args.iter().skip_while(|a| *a == "--").collect();
+    eprintln!("xtask: booting {}", demo.display());
     let s = Command::new(root().join("target/release/pbios"))
-        .arg("--rom")
-        .arg(&rom)
+        .env_remove("PBIOS_ROM")
         .args(extra)
         .arg(&demo)
         .status()
@@ -359,6 +415,7 @@ fn run_demo(args: &[String]) -> Result<()> {
 
 fn run_tests(args: &[String]) -> Result<()> {
     let rom = build_rom(abi::TrapKind::Out)?;
+    commit_rom(&rom)?;
     for t in [abi::TrapKind::Vmcall, abi::TrapKind::Vmmcall] {
         build_rom(t)?;
     }

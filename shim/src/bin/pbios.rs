@@ -8,7 +8,7 @@ use pbios::disk::{Disk, Drives, MediaKind};
 use pbios::keyboard::StdinKeys;
 use pbios::memmap::{parse_size, MemoryMap};
 use pbios::platform::Platform;
-use pbios::{Accel, Bios, Devices, Exit, Machine, Rom, TcgOptions};
+use pbios::{Accel, Devices, Exit, Machine, MachineSpec, Rom};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::OnceLock;
@@ -30,7 +30,7 @@ struct Args {
     /// Guest RAM, e.g. 128M or 2G.
     #[arg(long, default_value = "128M", value_parser = parse_mem)]
     mem: u64,
-    /// The pbios ROM (default: $PBIOS_ROM, else target/pbios/bios.bin beside this program).
+    /// A pbios ROM image to use instead of the built-in one (also $PBIOS_ROM).
     #[arg(long)]
     rom: Option<PathBuf>,
     /// Accelerator: kvm (/dev/kvm), tcg (QEMU's emulator: qemu-system-x86_64,
@@ -87,20 +87,16 @@ fn parse_mem(s: &str) -> Result<u64, String> {
     parse_size(s).ok_or_else(|| format!("'{s}' is not a size (try 128M or 2G)"))
 }
 
-/// Where the ROM is when `--rom` is not given.
-fn default_rom() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("PBIOS_ROM") {
-        return Some(p.into());
+/// The ROM: `--rom`, else $PBIOS_ROM, else the one built into pbios.
+fn load_rom(args: &Args) -> Result<Rom, String> {
+    match args
+        .rom
+        .clone()
+        .or_else(|| std::env::var_os("PBIOS_ROM").map(PathBuf::from))
+    {
+        Some(p) => Rom::load(&p).map_err(|e| format!("{}: {e}", p.display())),
+        None => Ok(Rom::builtin()),
     }
-    let exe = std::env::current_exe().ok()?;
-    let dir = exe.parent()?;
-    [
-        dir.join("../pbios/bios.bin"),
-        dir.join("../../pbios/bios.bin"),
-        dir.join("bios.bin"),
-    ]
-    .into_iter()
-    .find(|p| p.is_file())
 }
 
 /// Attaches the images given on the command line.
@@ -160,12 +156,7 @@ fn check_bootable(args: &Args, drives: &Drives) -> Result<(), String> {
 }
 
 fn run(args: Args) -> Result<i32, String> {
-    let rom_path = args
-        .rom
-        .clone()
-        .or_else(default_rom)
-        .ok_or("no ROM found: build it with `cargo xtask rom` or pass --rom PATH")?;
-    let rom = Rom::load(&rom_path).map_err(|e| format!("{}: {e}", rom_path.display()))?;
+    let rom = load_rom(&args)?;
     let drives = attach(&args)?;
     check_bootable(&args, &drives)?;
     let memmap = MemoryMap::new(args.mem).map_err(|e| e.to_string())?;
@@ -174,28 +165,21 @@ fn run(args: Args) -> Result<i32, String> {
     } else {
         None
     };
-    let devices = Devices {
-        drives,
-        boot_order: args.boot.0.clone(),
-        console: Box::new(std::io::stdout()),
-        keys: Box::new(StdinKeys::spawn()),
-        clock: Box::new(HostClock),
-        trace,
+    let spec = MachineSpec {
+        rom,
+        memmap,
+        platform: Platform::new(args.cpus, !args.no_acpi),
+        devices: Devices {
+            drives,
+            boot_order: args.boot.0.clone(),
+            console: Box::new(std::io::stdout()),
+            keys: Box::new(StdinKeys::spawn()),
+            clock: Box::new(HostClock),
+            trace,
+        },
+        serial_out: Box::new(std::io::stdout()),
     };
-    let mut bios = Bios::new(rom.header, memmap, devices);
-    bios.set_platform(Platform {
-        cpus: args.cpus,
-        acpi: !args.no_acpi,
-    });
-    let mut machine = Machine::new(
-        args.accel,
-        &rom,
-        &rom_path,
-        bios,
-        Box::new(std::io::stdout()),
-        &TcgOptions::default(),
-    )
-    .map_err(|e| e.to_string())?;
+    let mut machine = Machine::new(args.accel, spec, None).map_err(|e| e.to_string())?;
     if args.count_instructions && !machine.count_instructions().map_err(|e| e.to_string())? {
         return Err("--count-instructions needs --accel kvm (it single-steps the vCPU)".into());
     }
@@ -207,7 +191,7 @@ fn run(args: Args) -> Result<i32, String> {
         eprintln!("pbios: {}", stats_line(&machine, ended));
     }
     // Whatever happened, the guest's writes reach the image files.
-    machine.bios().drives().flush().map_err(|e| e.to_string())?;
+    machine.bios().flush().map_err(|e| e.to_string())?;
     let exit = exit.map_err(|e| e.to_string())?;
     match &exit {
         Exit::DebugExit(_) => {}
@@ -303,7 +287,38 @@ impl Drop for RawTerminal {
     }
 }
 
+/// The library's warnings (and, with $PBIOS_GDB_TRACE, the TCG backend's
+/// GDB packets) on stderr, one line each.
+struct StderrLog {
+    gdb_trace: bool,
+}
+
+impl log::Log for StderrLog {
+    fn enabled(&self, m: &log::Metadata) -> bool {
+        m.level() <= log::Level::Warn || (self.gdb_trace && m.target() == "pbios::gdb")
+    }
+    fn log(&self, r: &log::Record) {
+        if self.enabled(r.metadata()) {
+            if r.target() == "pbios::gdb" {
+                eprintln!("{}", r.args());
+            } else {
+                eprintln!("pbios: {}", r.args());
+            }
+        }
+    }
+    fn flush(&self) {}
+}
+
 fn main() -> ExitCode {
+    let gdb_trace = std::env::var_os("PBIOS_GDB_TRACE").is_some();
+    let logger = Box::leak(Box::new(StderrLog { gdb_trace }));
+    if log::set_logger(logger).is_ok() {
+        log::set_max_level(if gdb_trace {
+            log::LevelFilter::Trace
+        } else {
+            log::LevelFilter::Warn
+        });
+    }
     let args = Args::parse();
     match run(args) {
         Ok(status) => ExitCode::from(status.clamp(0, 255) as u8),

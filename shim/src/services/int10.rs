@@ -9,6 +9,7 @@ use crate::memmap::{MONO_TEXT_BASE, VGA_TEXT_BASE};
 use crate::regs::Regs;
 use abi::bda;
 
+/// INT 10h: the video service.
 pub const SERVICE: Service = Service {
     vector: 0x10,
     name: "video",

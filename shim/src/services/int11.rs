@@ -4,6 +4,7 @@ use super::{Ctx, Function, Select, Service, Status};
 use crate::regs::Regs;
 use abi::bda;
 
+/// INT 11h: the equipment-list service.
 pub const SERVICE: Service = Service {
     vector: 0x11,
     name: "equipment",

@@ -4,6 +4,7 @@ use super::{Ctx, Function, Select, Service, Status};
 use crate::regs::Regs;
 use abi::bda;
 
+/// INT 12h: the conventional-memory-size service.
 pub const SERVICE: Service = Service {
     vector: 0x12,
     name: "memory size",

@@ -10,6 +10,7 @@ use crate::regs::Regs;
 use abi::bda;
 use abi::status::*;
 
+/// INT 13h: the disk service.
 pub const SERVICE: Service = Service {
     vector: 0x13,
     name: "disk",

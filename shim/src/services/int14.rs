@@ -6,6 +6,7 @@ use crate::regs::Regs;
 use crate::serial::{reg, ComPort};
 use abi::bda;
 
+/// INT 14h: the serial-port service.
 pub const SERVICE: Service = Service {
     vector: 0x14,
     name: "serial",

@@ -8,6 +8,7 @@ use crate::regs::Regs;
 use abi::status::RET_EUNSUPPORTED;
 use std::time::{Duration, Instant};
 
+/// INT 15h: the system service.
 pub const SERVICE: Service = Service {
     vector: 0x15,
     name: "system",

@@ -8,6 +8,7 @@ use super::{Ctx, Service, Status};
 use crate::regs::Regs;
 use abi::bda;
 
+/// INT 16h: the keyboard service.
 pub const SERVICE: Service = Service {
     vector: 0x16,
     name: "keyboard",

@@ -4,6 +4,7 @@
 use super::{Ctx, Service, Status};
 use crate::regs::Regs;
 
+/// INT 17h: the printer service.
 pub const SERVICE: Service = Service {
     vector: 0x17,
     name: "printer",

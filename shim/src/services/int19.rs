@@ -5,6 +5,7 @@ use super::{Ctx, Function, Select, Service, Status, Stop};
 use crate::boot::{boot_image, BootDevice};
 use crate::regs::Regs;
 
+/// INT 19h: the bootstrap loader.
 pub const SERVICE: Service = Service {
     vector: 0x19,
     name: "boot",
@@ -17,6 +18,7 @@ pub const SERVICE: Service = Service {
     finish: None,
 };
 
+/// INT 18h: boot failure, which tries the next boot device.
 pub const SERVICE_18: Service = Service {
     vector: 0x18,
     name: "boot failure",

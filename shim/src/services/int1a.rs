@@ -5,6 +5,7 @@ use crate::clock::{bcd, from_bcd, DateTime};
 use crate::regs::Regs;
 use abi::bda;
 
+/// INT 1Ah: the time-of-day service.
 pub const SERVICE: Service = Service {
     vector: 0x1A,
     name: "time",

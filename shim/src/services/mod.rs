@@ -97,16 +97,23 @@ pub struct BiosState {
 
 /// Everything a handler may touch besides the registers.
 pub struct Ctx<'a> {
+    /// Guest memory.
     pub mem: &'a mut dyn Memory,
+    /// The attached diskette, hard disks and CD-ROM.
     pub drives: &'a Drives,
+    /// The boot order INT 19h/18h walk.
     pub boot_order: &'a [BootDevice],
     /// What the BIOS keeps across calls.
     pub state: &'a mut BiosState,
     /// COM1's UART (INT 14h), if the backend has one.
     pub com1: Option<&'a mut dyn ComPort>,
+    /// The host console that video output is copied to.
     pub console: &'a mut dyn Write,
+    /// Where host keys come from (INT 16h).
     pub keys: &'a mut dyn KeySource,
+    /// The clock behind the RTC (INT 1Ah).
     pub clock: &'a dyn Clock,
+    /// The guest's physical memory map (INT 15h AX=E820h, E801h, AH=88h).
     pub memmap: &'a MemoryMap,
     /// The MP and ACPI tables INT 19h installs before the boot sector runs.
     pub tables: &'a [crate::platform::Blob],
@@ -120,15 +127,19 @@ impl Ctx<'_> {
     pub fn bda_u8(&self, off: u16) -> u8 {
         self.mem.read_u8(bda_addr(off)).unwrap_or(0)
     }
+    /// Reads a BDA word (0 on a broken machine).
     pub fn bda_u16(&self, off: u16) -> u16 {
         self.mem.read_u16(bda_addr(off)).unwrap_or(0)
     }
+    /// Reads a BDA doubleword (0 on a broken machine).
     pub fn bda_u32(&self, off: u16) -> u32 {
         self.mem.read_u32(bda_addr(off)).unwrap_or(0)
     }
+    /// Writes a BDA byte (ignoring a failed write).
     pub fn set_bda_u8(&mut self, off: u16, v: u8) {
         let _ = self.mem.write_u8(bda_addr(off), v);
     }
+    /// Writes a BDA word (ignoring a failed write).
     pub fn set_bda_u16(&mut self, off: u16, v: u16) {
         let _ = self.mem.write_u16(bda_addr(off), v);
     }
@@ -160,9 +171,11 @@ impl Select {
 
 /// One BIOS function.
 pub struct Function {
+    /// Which calls this function answers.
     pub select: Select,
     /// Named for what it does, e.g. `int13_42_extended_read`.
     pub name: &'static str,
+    /// The function's handler.
     pub handler: Handler,
 }
 
@@ -173,12 +186,16 @@ pub type Finish = fn(&Regs, Status, &mut Ctx);
 
 /// A BIOS service vector.
 pub struct Service {
+    /// The interrupt vector number, e.g. 13h.
     pub vector: u8,
+    /// A short name for traces, e.g. `disk`.
     pub name: &'static str,
+    /// The service's functions, by AH or AX.
     pub functions: &'static [Function],
     /// What an unknown function gets (e.g. `Fail(86h)`, or `Fail(01h)` for
     /// INT 13h, or `Done` where the BIOS leaves registers alone).
     pub unsupported: Status,
+    /// A hook run after every call, if any.
     pub finish: Option<Finish>,
 }
 

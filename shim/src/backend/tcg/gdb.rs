@@ -191,7 +191,8 @@ impl GdbClient {
     /// Sends one packet.
     pub fn send(&mut self, payload: &[u8]) -> Result<(), GdbError> {
         if self.trace {
-            eprintln!(
+            log::trace!(
+                target: "pbios::gdb",
                 "gdb -> {}",
                 String::from_utf8_lossy(&payload[..payload.len().min(60)])
             );
@@ -316,7 +317,8 @@ impl GdbClient {
             return Err(GdbError::Malformed("bad checksum".into()));
         }
         if self.trace {
-            eprintln!(
+            log::trace!(
+                target: "pbios::gdb",
                 "gdb <- {}",
                 String::from_utf8_lossy(&raw[..raw.len().min(60)])
             );

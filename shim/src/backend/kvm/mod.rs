@@ -1,22 +1,25 @@
-//! The KVM backend: a VM with the pbios ROM, guest RAM, the in-kernel PIC
-//! and PIT, a 16550 on COM1, and the exit loop that hands BIOS traps to
-//! [`Bios`].
+//! The KVM backend: pbios's own VM (the ROM, guest RAM, the in-kernel PIC,
+//! I/O APIC and PIT, a 16550 on COM1, the platform ports, APs on their own
+//! threads) and, in [`serve_trap`], the adapter any kvm-ioctls VMM's exit
+//! loop calls to serve a BIOS trap.
 
+mod vcpu;
+
+pub use vcpu::{enable_sync_regs, serve_trap};
+
+use super::{Accel, Backend, MachineError, MachineSpec, SerialOut};
 use crate::bios::Bios;
-use crate::mem::Memory;
+
 use crate::memmap::{KVM_IDENTITY_MAP, KVM_TSS};
 use crate::platform::IOAPIC_PINS;
 use crate::ports::{PlatformPorts, PortEffect};
-use crate::regs::Regs;
-use crate::rom::Rom;
 use crate::serial::SharedUart;
-use crate::services::Stop;
-use crate::vcpu::{serve_trap, Exit, RunStats, TrapState, Vcpu};
+use crate::vcpu::{Exit, RunStats};
 use kvm_bindings::{
-    kvm_guest_debug, kvm_irq_routing_entry, kvm_pit_config, kvm_regs, kvm_sregs,
-    kvm_userspace_memory_region, CpuId, KvmIrqRouting, KVM_GUESTDBG_ENABLE,
-    KVM_GUESTDBG_SINGLESTEP, KVM_IRQCHIP_IOAPIC, KVM_IRQCHIP_PIC_MASTER, KVM_IRQCHIP_PIC_SLAVE,
-    KVM_IRQ_ROUTING_IRQCHIP, KVM_MAX_CPUID_ENTRIES, KVM_MEM_READONLY, KVM_PIT_SPEAKER_DUMMY,
+    kvm_guest_debug, kvm_irq_routing_entry, kvm_pit_config, kvm_userspace_memory_region, CpuId,
+    KvmIrqRouting, KVM_GUESTDBG_ENABLE, KVM_GUESTDBG_SINGLESTEP, KVM_IRQCHIP_IOAPIC,
+    KVM_IRQCHIP_PIC_MASTER, KVM_IRQCHIP_PIC_SLAVE, KVM_IRQ_ROUTING_IRQCHIP, KVM_MAX_CPUID_ENTRIES,
+    KVM_MEM_READONLY, KVM_PIT_SPEAKER_DUMMY,
 };
 use kvm_ioctls::{Cap, Kvm, SyncReg, VcpuExit, VcpuFd, VmFd};
 use std::io::Write;
@@ -32,6 +35,7 @@ use vmm_sys_util::eventfd::EventFd;
 
 /// Host-side failures of the KVM backend, one per operation.
 #[derive(Debug, Error)]
+#[allow(missing_docs)] // Each variant's message says what failed.
 pub enum KvmError {
     #[error("cannot open /dev/kvm: {0} (is KVM available, and may this user open /dev/kvm?)")]
     Open(errno::Error),
@@ -95,24 +99,8 @@ fn uart(serial: &Mutex<KvmSerial>) -> std::sync::MutexGuard<'_, KvmSerial> {
     }
 }
 
-/// A serial port's output, shared with the INT 10h console.
-pub type SerialOut = Box<dyn Write + Send>;
-
 /// COM1's IRQ.
 const COM1_IRQ: u32 = 4;
-
-/// The vCPU and guest RAM: what a trap needs ([`Vcpu`]).
-struct KvmVcpu {
-    fd: VcpuFd,
-    mem: GuestMemoryMmap,
-    sync_regs: bool,
-    /// The registers read at this trap, to write back with changes.
-    saved: Option<(kvm_regs, kvm_sregs)>,
-    /// The ROM's header: where the trap instructions are.
-    header: abi::header::RomHeader,
-    /// This trap's OUT has not been skipped yet (see [`KvmVcpu::trap_state`]).
-    skip_pending: bool,
-}
 
 /// What every vCPU's thread shares: the devices behind port I/O, and how
 /// an application processor ends the run.
@@ -139,7 +127,9 @@ pub struct KvmMachine {
     // Kept alive for the VM's lifetime.
     _kvm: Kvm,
     _vm: VmFd,
-    vcpu: KvmVcpu,
+    fd: VcpuFd,
+    mem: GuestMemoryMmap,
+    sync_regs: bool,
     _rom: MmapRegion,
     shared: Arc<Shared>,
     /// Application processors not yet started, then their threads.
@@ -169,7 +159,14 @@ fn map(vm: &VmFd, slot: u32, addr: u64, size: u64, host: u64, flags: u32) -> Res
 impl KvmMachine {
     /// Builds the VM: RAM per the memory map, the ROM read-only at F0000h and
     /// below 4 GiB, the in-kernel PIC/IOAPIC/PIT, one vCPU at its reset state.
-    pub fn new(rom: &Rom, mut bios: Bios, serial_out: SerialOut) -> Result<KvmMachine, KvmError> {
+    pub fn new(spec: MachineSpec) -> Result<KvmMachine, KvmError> {
+        let MachineSpec {
+            rom,
+            memmap,
+            platform,
+            devices,
+            serial_out,
+        } = spec;
         if rom.header.trap_kind != abi::TrapKind::Out {
             return Err(KvmError::TrapKind(rom.header.trap_kind.name()));
         }
@@ -196,7 +193,7 @@ impl KvmMachine {
         vm.create_pit2(pit).map_err(KvmError::CreatePit)?;
         route_irqs(&vm)?;
 
-        let mem = crate::mem::guest_ram(&bios.memmap().ram_ranges())
+        let mem = crate::mem::guest_ram(&memmap.ram_ranges())
             .map_err(|e| KvmError::AllocateMemory(e.to_string()))?;
         let mut slot = 0;
         for region in mem.iter() {
@@ -232,13 +229,11 @@ impl KvmMachine {
         vm.register_irqfd(&evt, COM1_IRQ)
             .map_err(KvmError::SerialIrq)?;
         let serial = Arc::new(Mutex::new(Serial::new(IrqTrigger(evt), serial_out)));
-        bios.set_com1(Box::new(SharedUart(serial.clone())));
-        let platform = bios.platform();
         let shared = Arc::new(Shared {
             serial: serial.clone(),
             ports: Mutex::new(PlatformPorts::new(
-                bios.memmap(),
-                platform.cpus,
+                &memmap,
+                &platform,
                 Box::new(crate::clock::HostClock),
             )),
             ended: Mutex::new(None),
@@ -263,22 +258,17 @@ impl KvmMachine {
                 .map_err(KvmError::SetCpuid)?;
             aps.push(ap);
         }
-        let sync_regs = kvm.check_extension(Cap::SyncRegs);
-        if sync_regs {
-            vcpu.set_sync_valid_reg(SyncReg::Register);
-            vcpu.set_sync_valid_reg(SyncReg::SystemRegister);
-        }
+        let sync_regs = enable_sync_regs(&kvm, &mut vcpu);
+        let bios = Bios::builder(rom.header, memmap, devices)
+            .platform(platform)
+            .com1(Box::new(SharedUart(serial)))
+            .build();
         Ok(KvmMachine {
             _kvm: kvm,
             _vm: vm,
-            vcpu: KvmVcpu {
-                fd: vcpu,
-                mem,
-                sync_regs,
-                saved: None,
-                header: rom.header,
-                skip_pending: false,
-            },
+            fd: vcpu,
+            mem,
+            sync_regs,
             _rom: rom_region,
             shared,
             aps,
@@ -290,33 +280,19 @@ impl KvmMachine {
         })
     }
 
-    /// Guest RAM (for inspection after a run).
-    pub fn memory(&self) -> &GuestMemoryMmap {
-        &self.vcpu.mem
-    }
-
-    pub fn bios(&self) -> &Bios {
-        &self.bios
-    }
-
     /// Whether register reads and writes go through KVM_CAP_SYNC_REGS.
     pub fn uses_sync_regs(&self) -> bool {
-        self.vcpu.sync_regs
+        self.sync_regs
     }
 
     /// Uses the KVM_GET/SET_REGS ioctls instead of KVM_CAP_SYNC_REGS (for
     /// comparing the two; sync regs is the default where KVM offers it).
     pub fn disable_sync_regs(&mut self) {
-        if self.vcpu.sync_regs {
-            self.vcpu.fd.clear_sync_valid_reg(SyncReg::Register);
-            self.vcpu.fd.clear_sync_valid_reg(SyncReg::SystemRegister);
-            self.vcpu.sync_regs = false;
+        if self.sync_regs {
+            self.fd.clear_sync_valid_reg(SyncReg::Register);
+            self.fd.clear_sync_valid_reg(SyncReg::SystemRegister);
+            self.sync_regs = false;
         }
-    }
-
-    /// What this run counted so far.
-    pub fn stats(&self) -> RunStats {
-        self.stats
     }
 
     /// Single-steps the guest from the reset vector to the boot sector's
@@ -338,14 +314,11 @@ impl KvmMachine {
             control,
             ..Default::default()
         };
-        self.vcpu
-            .fd
-            .set_guest_debug(&dbg)
-            .map_err(KvmError::SingleStep)
+        self.fd.set_guest_debug(&dbg).map_err(KvmError::SingleStep)
     }
 
     /// Runs the guest from the reset vector until it ends.
-    pub fn run(&mut self) -> Result<Exit, KvmError> {
+    fn run_machine(&mut self) -> Result<Exit, KvmError> {
         self.stats.start();
         self.start_aps()?;
         let end = self.run_bsp();
@@ -359,71 +332,50 @@ impl KvmMachine {
     fn run_bsp(&mut self) -> Result<Exit, KvmError> {
         loop {
             self.stats.exits += 1;
-            match self.vcpu.fd.run() {
-                Ok(VcpuExit::IoOut(port, data)) => match port {
-                    p if p == u16::from(abi::TRAP_PORT) => {
-                        let stop = self.trap()?;
-                        if self.stats.check_boot(&self.bios) && self.count_instructions {
-                            self.stats.instructions_at_boot = Some(self.instructions);
-                            self.count_instructions = false;
-                            self.set_single_step(false)?;
-                        }
-                        if let Some(stop) = stop {
-                            return Ok(match stop {
-                                Stop::NoBootDevice(why) => Exit::NoBootDevice(why),
-                            });
-                        }
+            let step = match self.fd.run() {
+                Ok(exit) => on_exit(&self.shared, exit, 0),
+                Err(e) => on_run_error(e),
+            };
+            match step {
+                Step::Go => {}
+                Step::Trap => {
+                    let stop = serve_trap(&mut self.bios, &mut self.fd, &self.mem)?;
+                    if self.stats.check_boot(&self.bios) && self.count_instructions {
+                        self.stats.instructions_at_boot = Some(self.instructions);
+                        self.count_instructions = false;
+                        self.set_single_step(false)?;
                     }
-                    _ => {
-                        if let Some(exit) = io_out(&self.shared, port, data) {
-                            return Ok(match exit {
-                                Exit::Reset(how) => {
-                                    Exit::Reset(format!("{how} at {}", self.where_now()))
-                                }
-                                other => other,
-                            });
-                        }
+                    if let Some(exit) = stop {
+                        return Ok(exit);
                     }
-                },
-                Ok(VcpuExit::IoIn(port, data)) => io_in(&self.shared, port, data),
-                // Unbacked addresses read as all ones; writes to the ROM and
-                // to holes are dropped.
-                Ok(VcpuExit::MmioRead(_, data)) => data.fill(0xFF),
-                Ok(VcpuExit::MmioWrite(..)) => {}
-                Ok(VcpuExit::Intr) | Ok(VcpuExit::Hlt) => {}
-                Ok(VcpuExit::Debug(_)) if self.count_instructions => {
+                }
+                Step::Debug if self.count_instructions => {
                     self.stats.exits -= 1;
                     self.instructions += 1;
                 }
-                Ok(VcpuExit::Shutdown) => return Ok(Exit::TripleFault(self.where_now())),
-                Ok(VcpuExit::InternalError) => {
-                    return Err(KvmError::Guest {
-                        what: "internal error".into(),
-                        at: self.where_now(),
-                    })
-                }
-                Ok(VcpuExit::FailEntry(reason, _)) => {
-                    return Err(KvmError::Guest {
-                        what: format!("entry failed, reason {reason:#x}"),
-                        at: self.where_now(),
-                    })
-                }
-                Ok(other) => {
-                    let what = format!("unexpected exit {other:?}");
-                    return Err(KvmError::Guest {
-                        what,
-                        at: self.where_now(),
-                    });
-                }
-                Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => {
+                Step::Debug => return self.fail("unexpected debug exit".into()),
+                Step::Interrupted => {
                     // An application processor may have ended the run.
                     if let Some(end) = lock(&self.shared.ended).take() {
                         return end;
                     }
                 }
-                Err(e) => return Err(KvmError::Run(e)),
+                Step::End(Exit::Reset(how)) => {
+                    return Ok(Exit::Reset(format!("{how} at {}", self.where_now())))
+                }
+                Step::End(Exit::TripleFault(_)) => return Ok(Exit::TripleFault(self.where_now())),
+                Step::End(exit) => return Ok(exit),
+                Step::Fail(what) => return self.fail(what),
+                Step::Error(e) => return Err(e),
             }
         }
+    }
+
+    fn fail(&mut self, what: String) -> Result<Exit, KvmError> {
+        Err(KvmError::Guest {
+            what,
+            at: self.where_now(),
+        })
     }
 
     /// Starts a thread per application processor; each waits in KVM_RUN
@@ -450,17 +402,11 @@ impl KvmMachine {
         Ok(())
     }
 
-    /// Serves one BIOS trap, straight from the OUT's exit: no extra
-    /// KVM_RUN to complete the OUT first (see [`KvmVcpu::trap_state`]).
-    fn trap(&mut self) -> Result<Option<Stop>, KvmError> {
-        serve_trap(&mut self.bios, &mut self.vcpu)
-    }
-
     /// Where the vCPU is, for messages: CS:IP and the registers.
     fn where_now(&mut self) -> String {
-        match (self.vcpu.fd.get_regs(), self.vcpu.fd.get_sregs()) {
+        match (self.fd.get_regs(), self.fd.get_sregs()) {
             (Ok(k), Ok(s)) => {
-                let r = from_kvm(&k, &s);
+                let r = vcpu::from_kvm(&k, &s);
                 format!(
                     "CS:IP={:04X}:{:04X} (linear {:#x}) SS:SP={:04X}:{:04X} FLAGS={:04X} CR0={:#x} {}",
                     r.cs,
@@ -545,39 +491,85 @@ fn end_from_ap(shared: &Shared, end: Result<Exit, KvmError>) {
     }
 }
 
+/// What an exit asks of the CPU's loop. The boot CPU and the application
+/// processors share [`on_exit`]; only the boot CPU serves BIOS calls.
+enum Step {
+    /// Run on.
+    Go,
+    /// A BIOS trap (an OUT to the trap port).
+    Trap,
+    /// A single-step exit (instruction counting).
+    Debug,
+    /// KVM_RUN was interrupted (a kick).
+    Interrupted,
+    /// The run ends with this exit.
+    End(Exit),
+    /// KVM could not run the guest: what happened.
+    Fail(String),
+    /// KVM_RUN itself failed.
+    Error(KvmError),
+}
+
+/// Handles one exit of CPU `cpu`: port and MMIO accesses are served here.
+fn on_exit(shared: &Shared, exit: VcpuExit, cpu: u8) -> Step {
+    match exit {
+        VcpuExit::IoOut(port, _) if port == u16::from(abi::TRAP_PORT) => Step::Trap,
+        VcpuExit::IoOut(port, data) => match io_out(shared, port, data) {
+            Some(exit) => Step::End(exit),
+            None => Step::Go,
+        },
+        VcpuExit::IoIn(port, data) => {
+            io_in(shared, port, data);
+            Step::Go
+        }
+        // Unbacked addresses read as all ones; writes to the ROM and
+        // to holes are dropped.
+        VcpuExit::MmioRead(_, data) => {
+            data.fill(0xFF);
+            Step::Go
+        }
+        VcpuExit::MmioWrite(..) | VcpuExit::Intr | VcpuExit::Hlt => Step::Go,
+        VcpuExit::Debug(_) => Step::Debug,
+        VcpuExit::Shutdown => Step::End(Exit::TripleFault(format!("CPU {cpu}"))),
+        VcpuExit::InternalError => Step::Fail("internal error".into()),
+        VcpuExit::FailEntry(reason, _) => Step::Fail(format!("entry failed, reason {reason:#x}")),
+        other => Step::Fail(format!("unexpected exit {other:?}")),
+    }
+}
+
+/// A failed KVM_RUN: a kick, or a real failure.
+fn on_run_error(e: errno::Error) -> Step {
+    if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN {
+        Step::Interrupted
+    } else {
+        Step::Error(KvmError::Run(e))
+    }
+}
+
 /// An application processor's thread: serves its port and MMIO exits
 /// until the machine stops. BIOS calls are the boot CPU's only.
 fn run_ap(cpu: u8, mut fd: VcpuFd, shared: &Shared) {
+    let fail = |what: String| {
+        Some(Err(KvmError::Guest {
+            what,
+            at: format!("CPU {cpu}"),
+        }))
+    };
     while !shared.stopping.load(Ordering::SeqCst) {
-        let end = match fd.run() {
-            Ok(VcpuExit::IoOut(port, _)) if port == u16::from(abi::TRAP_PORT) => {
-                Some(Err(KvmError::Guest {
-                    what: format!("a BIOS call from CPU {cpu} (only CPU 0's are served)"),
-                    at: format!("CPU {cpu}"),
-                }))
-            }
-            Ok(VcpuExit::IoOut(port, data)) => io_out(shared, port, data).map(|e| {
-                Ok(match e {
-                    Exit::Reset(how) => Exit::Reset(format!("{how} on CPU {cpu}")),
-                    other => other,
-                })
-            }),
-            Ok(VcpuExit::IoIn(port, data)) => {
-                io_in(shared, port, data);
-                None
-            }
-            Ok(VcpuExit::MmioRead(_, data)) => {
-                data.fill(0xFF);
-                None
-            }
-            Ok(VcpuExit::MmioWrite(..)) | Ok(VcpuExit::Intr) | Ok(VcpuExit::Hlt) => None,
-            Ok(VcpuExit::Shutdown) => Some(Ok(Exit::TripleFault(format!("CPU {cpu}")))),
-            Ok(other) => Some(Err(KvmError::Guest {
-                what: format!("unexpected exit {other:?}"),
-                at: format!("CPU {cpu}"),
-            })),
-            Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => None,
-            Err(e) => Some(Err(KvmError::Run(e))),
+        let step = match fd.run() {
+            Ok(exit) => on_exit(shared, exit, cpu),
+            Err(e) => on_run_error(e),
+        };
+        let end = match step {
+            Step::Go | Step::Interrupted => None,
+            Step::Trap => fail(format!(
+                "a BIOS call from CPU {cpu} (only CPU 0's are served)"
+            )),
+            Step::Debug => fail("unexpected debug exit".into()),
+            Step::End(Exit::Reset(how)) => Some(Ok(Exit::Reset(format!("{how} on CPU {cpu}")))),
+            Step::End(exit) => Some(Ok(exit)),
+            Step::Fail(what) => fail(what),
+            Step::Error(e) => Some(Err(e)),
         };
         if let Some(end) = end {
             end_from_ap(shared, end);
@@ -602,15 +594,20 @@ fn io_out(shared: &Shared, port: u16, data: &[u8]) -> Option<Exit> {
         abi::I8042_COMMAND_PORT if value == abi::I8042_CMD_RESET => {
             Some(Exit::Reset("i8042 reset (FEh to port 64h)".into()))
         }
-        p if PlatformPorts::handles(p) => match lock(&shared.ports).write(p, data) {
-            PortEffect::None => None,
-            PortEffect::Reset(how) => Some(Exit::Reset(how.into())),
-            PortEffect::PowerOff(how) => {
-                let _ = uart(&shared.serial).writer_mut().flush();
-                Some(Exit::PowerOff(how.into()))
+        p => {
+            let mut ports = lock(&shared.ports);
+            if !ports.handles(p) {
+                return None;
             }
-        },
-        _ => None,
+            match ports.write(p, data) {
+                PortEffect::None => None,
+                PortEffect::Reset(how) => Some(Exit::Reset(how.into())),
+                PortEffect::PowerOff(how) => {
+                    let _ = uart(&shared.serial).writer_mut().flush();
+                    Some(Exit::PowerOff(how.into()))
+                }
+            }
+        }
     }
 }
 
@@ -619,10 +616,13 @@ fn io_in(shared: &Shared, port: u16, data: &mut [u8]) {
     if (abi::COM1_PORT..abi::COM1_PORT + 8).contains(&port) {
         let v = uart(&shared.serial).read((port - abi::COM1_PORT) as u8);
         data.fill(v);
-    } else if PlatformPorts::handles(port) {
-        lock(&shared.ports).read(port, data);
     } else {
-        data.fill(0xFF);
+        let mut ports = lock(&shared.ports);
+        if ports.handles(port) {
+            ports.read(port, data);
+        } else {
+            data.fill(0xFF);
+        }
     }
 }
 
@@ -673,124 +673,29 @@ fn cpuid_for(supported: &CpuId, id: u8) -> CpuId {
     c
 }
 
-impl KvmVcpu {
-    fn read_regs(&mut self) -> Result<(kvm_regs, kvm_sregs), KvmError> {
-        if self.sync_regs {
-            let s = self.fd.sync_regs();
-            Ok((s.regs, s.sregs))
-        } else {
-            Ok((
-                self.fd.get_regs().map_err(KvmError::GetRegs)?,
-                self.fd.get_sregs().map_err(KvmError::GetRegs)?,
-            ))
-        }
-    }
-}
-
-impl Vcpu for KvmVcpu {
-    type Error = KvmError;
-
-    /// The registers at an OUT exit. KVM finishes an OUT on the next
-    /// KVM_RUN, and how depends on the path it took: its instruction
-    /// emulator has already moved RIP past the OUT, while the fast PIO path
-    /// (VMX/SVM) leaves RIP on it and skips it at the next entry, but only
-    /// if RIP still points there (`complete_fast_pio_out`, Linux 5.1 and
-    /// later). So when RIP is on the trap site, the OUT is skipped here and
-    /// RIP is always written back: the registers can be served and changed
-    /// at this exit, with no KVM_RUN in between to complete the OUT.
-    fn trap_state(&mut self) -> Result<TrapState, KvmError> {
-        let (mut k, s) = self.read_regs()?;
-        let at = s.cs.base.wrapping_add(k.rip);
-        self.skip_pending = self.header.is_trap_site(at);
-        if self.skip_pending {
-            let len = self.header.trap_kind.bytes().len() as u64;
-            k.rip = (k.rip & !0xFFFF_FFFF) | u64::from((k.rip as u32).wrapping_add(len as u32));
-        }
-        self.saved = Some((k, s));
-        Ok(TrapState {
-            regs: from_kvm(&k, &s),
-            linear_rip: s.cs.base.wrapping_add(k.rip),
-        })
+impl Backend for KvmMachine {
+    fn run(&mut self) -> Result<Exit, MachineError> {
+        Ok(self.run_machine()?)
     }
 
-    fn always_resume(&self) -> bool {
-        self.skip_pending
+    fn memory(&self) -> &GuestMemoryMmap {
+        &self.mem
     }
 
-    fn memory(&mut self) -> &mut dyn Memory {
-        &mut self.mem
+    fn bios(&self) -> &Bios {
+        &self.bios
     }
 
-    fn set_regs(&mut self, old: &Regs, new: &Regs) -> Result<(), KvmError> {
-        let Some((mut k, mut s)) = self.saved.take() else {
-            return Ok(());
-        };
-        let set32 = |r: &mut u64, v: u32| *r = (*r & !0xFFFF_FFFF) | u64::from(v);
-        set32(&mut k.rax, new.eax);
-        set32(&mut k.rbx, new.ebx);
-        set32(&mut k.rcx, new.ecx);
-        set32(&mut k.rdx, new.edx);
-        set32(&mut k.rsi, new.esi);
-        set32(&mut k.rdi, new.edi);
-        set32(&mut k.rbp, new.ebp);
-        set32(&mut k.rsp, new.esp);
-        set32(&mut k.rip, new.eip);
-        set32(&mut k.rflags, new.eflags);
-        let segs_changed = old.segments() != new.segments();
-        if segs_changed {
-            for (seg, sel) in [
-                (&mut s.cs, new.cs),
-                (&mut s.ds, new.ds),
-                (&mut s.es, new.es),
-                (&mut s.ss, new.ss),
-                (&mut s.fs, new.fs),
-                (&mut s.gs, new.gs),
-            ] {
-                if seg.selector != sel {
-                    // Real mode: the base follows the selector.
-                    seg.selector = sel;
-                    seg.base = u64::from(sel) << 4;
-                }
-            }
-        }
-        if self.sync_regs {
-            let sync = self.fd.sync_regs_mut();
-            sync.regs = k;
-            if segs_changed {
-                sync.sregs = s;
-            }
-            self.fd.set_sync_dirty_reg(SyncReg::Register);
-            if segs_changed {
-                self.fd.set_sync_dirty_reg(SyncReg::SystemRegister);
-            }
-        } else {
-            self.fd.set_regs(&k).map_err(KvmError::SetRegs)?;
-            if segs_changed {
-                self.fd.set_sregs(&s).map_err(KvmError::SetRegs)?;
-            }
-        }
-        Ok(())
+    fn stats(&self) -> RunStats {
+        self.stats
     }
-}
 
-fn from_kvm(k: &kvm_regs, s: &kvm_sregs) -> Regs {
-    Regs {
-        eax: k.rax as u32,
-        ebx: k.rbx as u32,
-        ecx: k.rcx as u32,
-        edx: k.rdx as u32,
-        esi: k.rsi as u32,
-        edi: k.rdi as u32,
-        ebp: k.rbp as u32,
-        esp: k.rsp as u32,
-        eip: k.rip as u32,
-        eflags: k.rflags as u32,
-        cs: s.cs.selector,
-        ds: s.ds.selector,
-        es: s.es.selector,
-        ss: s.ss.selector,
-        fs: s.fs.selector,
-        gs: s.gs.selector,
-        iret_flags: 0,
+    fn accel(&self) -> Accel {
+        Accel::Kvm
+    }
+
+    fn count_instructions(&mut self) -> Result<bool, MachineError> {
+        self.count_instructions()?;
+        Ok(true)
     }
 }

@@ -1,0 +1,492 @@
+//! The TCG backend: the same ROM and the same services, with the guest run
+//! by `qemu-system-x86_64 -accel tcg` and pbios driving it as a debugger.
+//!
+//! QEMU gets the pbios ROM as its BIOS, no disks of its own, COM1 and the
+//! isa-debug-exit device at F4h, guest RAM in a file pbios maps too, and its
+//! GDB stub on a private Unix socket. pbios puts a breakpoint on every trap
+//! site the ROM header lists (the 256 stubs and the private-service trap).
+//! At each hit it reads the registers, runs the same dispatcher as the KVM
+//! backend ([`serve_trap`]), writes the registers back with IP past the
+//! trap instruction, and continues.
+//!
+//! Memory: services read guest RAM straight from the shared mapping (the
+//! vCPU is stopped, so it is coherent). Writes go into the mapping and also
+//! through the stub's `M` packet, so that QEMU drops translated code the
+//! write replaces (a bootloader loading over code it ran). Register and
+//! memory writes are posted: their `OK`s are checked while the guest runs
+//! on, which saves a round trip per call. After QEMU exits the mapping
+//! stays, so tests read the guest's results as on KVM.
+//!
+//! QEMU never outlives pbios: it is killed on drop, and the kernel sends it
+//! SIGKILL if pbios dies first (PR_SET_PDEATHSIG).
+
+use super::{Accel, Backend, MachineError, MachineSpec};
+use crate::bios::Bios;
+use crate::serial::{SharedWriter, StreamPort};
+use crate::vcpu::{serve_trap, Exit, RunStats, Vcpu};
+use gdb::{parse_stop, GdbClient, GdbError, StopReply};
+use qemu::{accept, qemu_args, qemu_gone, shared_ram, target_description, PrivateDir, Qemu};
+use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use thiserror::Error;
+use vcpu::{Hit, RegLayout, TcgMemory, TcgVcpu, RESET_LINEAR};
+use vm_memory::GuestMemoryMmap;
+
+mod gdb;
+mod qemu;
+mod vcpu;
+
+/// The QEMU binary pbios runs when none is named ($PBIOS_QEMU overrides).
+pub const DEFAULT_QEMU: &str = "qemu-system-x86_64";
+
+/// How long QEMU may take to start and connect its sockets.
+pub(crate) const START_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Host-side failures of the TCG backend, one per operation.
+#[derive(Debug, Error)]
+#[allow(missing_docs)] // Each variant's message says what failed.
+pub enum TcgError {
+    #[error("{0} not found: install QEMU (apt install qemu-system-x86) or use --accel kvm")]
+    QemuNotFound(String),
+    #[error("cannot start {qemu}: {source}")]
+    Spawn {
+        qemu: String,
+        source: std::io::Error,
+    },
+    #[error("cannot create a private directory for QEMU's sockets and RAM: {0}")]
+    TempDir(std::io::Error),
+    #[error("cannot create the guest RAM file: {0}")]
+    RamFile(std::io::Error),
+    #[error("cannot map guest RAM shared with QEMU: {0}")]
+    MapRam(String),
+    #[error("cannot listen for QEMU's {what} connection: {source}")]
+    Listen {
+        what: &'static str,
+        source: std::io::Error,
+    },
+    #[error("QEMU did not connect its {0} socket in time")]
+    ConnectTimeout(&'static str),
+    #[error("QEMU exited before the guest started: {0}")]
+    EarlyExit(String),
+    #[error("QEMU's GDB stub: {0}")]
+    Gdb(#[from] GdbError),
+    #[error("QEMU's register description lacks {0}")]
+    RegisterLayout(String),
+    #[error("QEMU stopped the guest unexpectedly ({what}) at {at}")]
+    UnexpectedStop { what: String, at: String },
+    #[error("QEMU ended abnormally: {0}")]
+    QemuFailed(String),
+    #[error("cannot wait for QEMU: {0}")]
+    Wait(std::io::Error),
+    #[error("cannot forward the guest's serial output: {0}")]
+    Serial(std::io::Error),
+    #[error("the TCG backend keeps QEMU's ports: ACPI PM1a at 600h, reset at CF9h")]
+    Ports,
+}
+
+/// Options of the TCG backend.
+#[derive(Clone, Debug)]
+pub struct TcgOptions {
+    /// The QEMU binary (a name on $PATH or a path).
+    pub qemu: PathBuf,
+}
+
+impl Default for TcgOptions {
+    fn default() -> TcgOptions {
+        TcgOptions {
+            qemu: std::env::var_os("PBIOS_QEMU")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_QEMU)),
+        }
+    }
+}
+
+/// A QEMU TCG virtual machine running the pbios ROM.
+pub struct TcgMachine {
+    vcpu: TcgVcpu,
+    bios: Bios,
+    serial: UnixStream,
+    serial_out: SharedWriter,
+    qemu: Qemu,
+    _dir: PrivateDir,
+    /// Guest stops taken (breakpoint hits) and the boot's timing.
+    stats: RunStats,
+    /// Whether the reset vector's breakpoint is in.
+    reset_armed: bool,
+    /// Not `Send`: QEMU gets SIGKILL when the *thread* that started it
+    /// ends (PR_SET_PDEATHSIG), so the machine stays on that thread.
+    _thread_bound: std::marker::PhantomData<*const ()>,
+}
+
+impl TcgMachine {
+    /// Starts QEMU, connects to its GDB stub and COM1, and breaks on every
+    /// trap site of the ROM. The guest has not run yet.
+    pub fn new(spec: MachineSpec, opts: &TcgOptions) -> Result<TcgMachine, TcgError> {
+        let MachineSpec {
+            rom,
+            memmap,
+            platform,
+            devices,
+            serial_out,
+        } = spec;
+        if platform.pm_base != crate::platform::PM_BASE
+            || platform.reset_port != crate::platform::RESET_CONTROL_PORT
+        {
+            return Err(TcgError::Ports);
+        }
+        // QEMU owns the UART: INT 14h output joins COM1's output stream.
+        let shared_out = SharedWriter::new(serial_out);
+        // QEMU's `pc` has a PIIX4 whose ACPI registers POST turns on.
+        let bios = Bios::builder(rom.header, memmap.clone(), devices)
+            .platform(platform)
+            .com1(Box::new(StreamPort(shared_out.clone())))
+            .qemu_pc(true)
+            .build();
+        let dir = PrivateDir::new(memmap.total).map_err(TcgError::TempDir)?;
+        let ram_path = dir.0.join("ram");
+        let ram_file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&ram_path)
+            .map_err(TcgError::RamFile)?;
+        ram_file.set_len(memmap.total).map_err(TcgError::RamFile)?;
+        let rom_path = dir.0.join("bios.bin");
+        std::fs::write(&rom_path, &rom.bytes).map_err(TcgError::TempDir)?;
+        let gdb_path = dir.0.join("gdb.sock");
+        let com1_path = dir.0.join("com1.sock");
+        let listen = |p: &Path, what| {
+            UnixListener::bind(p).map_err(|source| TcgError::Listen { what, source })
+        };
+        let gdb_listener = listen(&gdb_path, "GDB")?;
+        let com1_listener = listen(&com1_path, "COM1")?;
+        let stderr_path = dir.0.join("qemu.err");
+        let stderr = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&stderr_path)
+            .map_err(TcgError::TempDir)?;
+
+        let mut cmd = Command::new(&opts.qemu);
+        cmd.args(qemu_args(
+            &memmap,
+            platform.cpus,
+            &rom_path,
+            &ram_path,
+            &gdb_path,
+            &com1_path,
+        ))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr.try_clone().map_err(TcgError::TempDir)?);
+        let parent = std::process::id();
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                // QEMU dies with pbios, even if pbios is killed.
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                if libc::getppid() as u32 != parent {
+                    libc::_exit(1);
+                }
+                // Its own process group: Ctrl-C reaches pbios, which then
+                // ends QEMU, rather than QEMU quitting under pbios's feet.
+                libc::setpgid(0, 0);
+                Ok(())
+            });
+        }
+        let qemu_name = opts.qemu.display().to_string();
+        let child = cmd.spawn().map_err(|source| {
+            if source.kind() == std::io::ErrorKind::NotFound {
+                TcgError::QemuNotFound(qemu_name.clone())
+            } else {
+                TcgError::Spawn {
+                    qemu: qemu_name.clone(),
+                    source,
+                }
+            }
+        })?;
+        let mut qemu = Qemu { child, stderr };
+        let serial = accept(&com1_listener, &mut qemu, "COM1")?;
+        let gdb_stream = accept(&gdb_listener, &mut qemu, "GDB")?;
+        let ram = shared_ram(&memmap, &ram_file)?;
+        // QEMU builds the machine (and may fail) after it has connected, so
+        // the setup talk is bounded in time, and a failure is QEMU's to
+        // explain if it has exited.
+        let setup = (|| -> Result<(GdbClient, RegLayout), TcgError> {
+            gdb_stream
+                .set_read_timeout(Some(START_TIMEOUT))
+                .map_err(|e| TcgError::Gdb(e.into()))?;
+            let mut gdb = GdbClient::connect(gdb_stream)?;
+            // The stub answers only once QEMU's machine exists, with its RAM
+            // file open: from then on nothing on disk is needed, so nothing
+            // is left behind even if pbios is killed.
+            for p in [&gdb_path, &com1_path, &ram_path, &stderr_path, &rom_path] {
+                let _ = std::fs::remove_file(p);
+            }
+            let _ = std::fs::remove_dir(&dir.0);
+            // Memory packets address physical memory, also when the guest
+            // pages (virtual-8086 mode under a memory manager).
+            gdb.request_ok(b"Qqemu.PhyMemMode:1")?;
+            let layout = RegLayout::from_description(&target_description(&mut gdb)?)?;
+            for site in rom.header.trap_sites() {
+                gdb.insert_breakpoint(u64::from(site))?;
+            }
+            gdb.settle()?;
+            gdb.set_read_timeout(None)?;
+            Ok((gdb, layout))
+        })();
+        let (gdb, layout) = match setup {
+            Ok(v) => v,
+            Err(e) => {
+                std::thread::sleep(Duration::from_millis(50));
+                return Err(match qemu.child.try_wait() {
+                    Ok(Some(_)) => TcgError::EarlyExit(qemu.stderr_line()),
+                    _ => e,
+                });
+            }
+        };
+        serial.set_nonblocking(true).map_err(TcgError::Serial)?;
+        Ok(TcgMachine {
+            vcpu: TcgVcpu {
+                mem: TcgMemory {
+                    ram,
+                    gdb,
+                    dirty: Vec::new(),
+                    error: None,
+                },
+                layout,
+                trap_len: rom.header.trap_kind.bytes().len() as u32,
+                block: Vec::new(),
+                fresh: None,
+                private_trap: rom.header.private_trap,
+            },
+            bios,
+            serial,
+            serial_out: shared_out,
+            qemu,
+            _dir: dir,
+            stats: RunStats::default(),
+            reset_armed: false,
+            _thread_bound: std::marker::PhantomData,
+        })
+    }
+
+    /// Runs the guest until it ends.
+    fn run_machine(&mut self) -> Result<Exit, TcgError> {
+        match self.run_until_stop() {
+            // QEMU can end (isa-debug-exit, a power-off) at any
+            // moment, even while pbios talks to its stub.
+            Err(e) if qemu_gone(&e) => self.finish(),
+            other => other,
+        }
+    }
+
+    fn run_until_stop(&mut self) -> Result<Exit, TcgError> {
+        self.stats.start();
+        loop {
+            self.vcpu.mem.gdb.resume()?;
+            match self.wait_stop()? {
+                Some(StopReply::Signal(5)) => {
+                    self.stats.exits += 1;
+                    match self.vcpu.classify()? {
+                        Hit::Foreign(addr) => {
+                            self.step_over(addr)?;
+                            continue;
+                        }
+                        Hit::Reset => {
+                            return Ok(Exit::Reset(
+                                "QEMU reset (i8042, port CF9h, ACPI reset or a triple fault)"
+                                    .into(),
+                            ))
+                        }
+                        Hit::Trap => {}
+                    }
+                    if !self.reset_armed {
+                        // Armed after the first stop: the vCPU started on it.
+                        self.vcpu.mem.gdb.insert_breakpoint(RESET_LINEAR)?;
+                        self.reset_armed = true;
+                    }
+                    let stop = serve_trap(&mut self.bios, &mut self.vcpu)?;
+                    self.stats.check_boot(&self.bios);
+                    if let Some(stop) = stop {
+                        return Ok(stop.into());
+                    }
+                }
+                Some(StopReply::Signal(sig)) => {
+                    return Err(TcgError::UnexpectedStop {
+                        what: format!("signal {sig}"),
+                        at: self.where_now(),
+                    })
+                }
+                Some(StopReply::Exited(_)) | Some(StopReply::Terminated(_)) | None => {
+                    return self.finish();
+                }
+            }
+        }
+    }
+
+    /// Runs one instruction at `addr` with its breakpoint lifted.
+    fn step_over(&mut self, addr: u64) -> Result<(), TcgError> {
+        self.vcpu.fresh = None;
+        let gdb = &mut self.vcpu.mem.gdb;
+        gdb.request_ok(format!("z0,{addr:x},1").as_bytes())?;
+        gdb.send(b"s")?;
+        match self.wait_stop()? {
+            Some(StopReply::Signal(5)) => {}
+            Some(other) => {
+                return Err(TcgError::UnexpectedStop {
+                    what: format!("{other:?} while stepping over {addr:#x}"),
+                    at: self.where_now(),
+                })
+            }
+            None => return Err(TcgError::Gdb(GdbError::Closed)),
+        }
+        self.vcpu.mem.gdb.insert_breakpoint(addr)?;
+        Ok(())
+    }
+
+    /// Waits for a stop reply, forwarding COM1's output meanwhile. `None`
+    /// when the stub's connection closed (QEMU exited).
+    fn wait_stop(&mut self) -> Result<Option<StopReply>, TcgError> {
+        loop {
+            if let Some(p) = self.vcpu.mem.gdb.take_reply()? {
+                // Output the guest wrote before stopping is already queued.
+                self.drain_serial()?;
+                if p.first() == Some(&b'O') {
+                    continue; // console output from the stub
+                }
+                return Ok(Some(parse_stop(&p)?));
+            }
+            let mut fds = [
+                libc::pollfd {
+                    fd: self.vcpu.mem.gdb.raw_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
+                libc::pollfd {
+                    fd: self.serial.as_raw_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                },
+            ];
+            // SAFETY: `fds` is a valid array of two pollfd structures.
+            let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+            if n < 0 {
+                let e = std::io::Error::last_os_error();
+                if e.kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(TcgError::Gdb(GdbError::Io(e)));
+            }
+            if fds[1].revents != 0 {
+                self.drain_serial()?;
+            }
+            if fds[0].revents != 0 {
+                self.vcpu.mem.gdb.fill()?;
+            }
+        }
+    }
+
+    /// Copies what COM1 has to the serial output; true at end of stream.
+    fn drain_serial(&mut self) -> Result<bool, TcgError> {
+        let mut buf = [0u8; 4096];
+        loop {
+            match self.serial.read(&mut buf) {
+                Ok(0) => {
+                    let _ = self.serial_out.flush();
+                    return Ok(true);
+                }
+                Ok(n) => self
+                    .serial_out
+                    .write_all(&buf[..n])
+                    .map_err(TcgError::Serial)?,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    let _ = self.serial_out.flush();
+                    return Ok(false);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return Ok(true),
+                Err(e) => return Err(TcgError::Serial(e)),
+            }
+        }
+    }
+
+    /// QEMU has gone: collect its output and status.
+    fn finish(&mut self) -> Result<Exit, TcgError> {
+        // The rest of COM1's output, until QEMU's end of it closes.
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while let Ok(false) = self.drain_serial() {
+            if Instant::now() > deadline {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let status = self.qemu.child.wait().map_err(TcgError::Wait)?;
+        // QEMU's own failures (an error exit, being killed by a signal it
+        // handles) also end in status 0 or 1, which the guest can cause too;
+        // they are the ones with a complaint on stderr.
+        if let Some(complaint) = self.qemu.complaint() {
+            return Err(TcgError::QemuFailed(format!("{status}: {complaint}")));
+        }
+        match (status.code(), status.signal()) {
+            // isa-debug-exit: QEMU exits with (value << 1) | 1.
+            (Some(code), _) if code & 1 == 1 => Ok(Exit::DebugExit((code >> 1) as u8)),
+            // A reset stops at the reset vector's breakpoint instead, so a
+            // clean exit is a power-off.
+            (Some(0), _) => Ok(Exit::PowerOff(
+                "QEMU powered off (ACPI S5 through the PIIX4's PM1a control)".into(),
+            )),
+            (Some(code), _) => Err(TcgError::QemuFailed(format!(
+                "exit status {code}: {}",
+                self.qemu.stderr_line()
+            ))),
+            (None, sig) => Err(TcgError::QemuFailed(format!(
+                "killed by signal {}",
+                sig.unwrap_or(0)
+            ))),
+        }
+    }
+
+    fn where_now(&mut self) -> String {
+        match self.vcpu.trap_state() {
+            Ok(s) => format!(
+                "CS:IP={:04X}:{:04X} {}",
+                s.regs.cs,
+                s.regs.ip().wrapping_sub(self.vcpu.trap_len as u16),
+                s.regs.summary()
+            ),
+            Err(_) => "unknown registers".into(),
+        }
+    }
+}
+
+impl Backend for TcgMachine {
+    fn run(&mut self) -> Result<Exit, MachineError> {
+        Ok(self.run_machine()?)
+    }
+
+    /// Guest RAM (shared with QEMU; still readable after QEMU has exited).
+    fn memory(&self) -> &GuestMemoryMmap {
+        &self.vcpu.mem.ram
+    }
+
+    fn bios(&self) -> &Bios {
+        &self.bios
+    }
+
+    fn stats(&self) -> RunStats {
+        self.stats
+    }
+
+    fn accel(&self) -> Accel {
+        Accel::Tcg
+    }
+}

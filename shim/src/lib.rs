@@ -19,7 +19,7 @@
 //!
 //! With `default-features = false` the crate builds on any host with no
 //! kvm-ioctls, QEMU client or clap. See docs/embedding.md.
-#![warn(missing_docs)]
+#![deny(missing_docs)]
 
 pub mod backend;
 pub mod bios;

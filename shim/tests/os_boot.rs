@@ -13,7 +13,15 @@
 //! the run ends after the marker.
 
 use pbios::memmap::{MemoryMap, MIB};
-use pbios_tests::images::{image_path, Image, USERSPACE_MARKER};
+/// The image recipes, shared with the tests crate (`cargo xtask images`
+/// builds them); included by path so that this crate needs no dev-dependency
+/// on the tests crate (which would turn the backends on for the core's own
+/// tests).
+#[allow(dead_code)]
+#[path = "../../tests/src/images.rs"]
+mod images;
+
+use images::{image_path, Image, USERSPACE_MARKER};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

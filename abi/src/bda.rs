@@ -87,3 +87,68 @@ pub const TICKS_PER_DAY: u32 = 0x1800B0;
 pub const fn addr(offset: u16) -> u32 {
     BASE + offset as u32
 }
+
+/// Rows of every text mode.
+pub const TEXT_ROWS: u8 = 25;
+
+/// One BDA field to set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
+    /// A byte at the offset.
+    Byte(u16, u8),
+    /// A word at the offset.
+    Word(u16, u16),
+}
+
+/// The BDA's video state after a text mode set, as SeaVGABIOS leaves it:
+/// the one definition POST (mode 03h at power-on) and INT 10h AH=00h share.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextModeState {
+    /// The mode number (40:49).
+    pub mode: u8,
+    /// Columns (40:4A).
+    pub cols: u16,
+    /// CRT controller base port (40:63): 3D4h colour, 3B4h mono.
+    pub crtc: u16,
+    /// CGA mode-select register value (40:65).
+    pub msr: u8,
+    /// Character height in scan lines (40:85).
+    pub char_height: u16,
+}
+
+impl TextModeState {
+    /// Mode 03h: 80x25 colour, what POST leaves.
+    pub const MODE3: TextModeState = TextModeState {
+        mode: 0x03,
+        cols: 80,
+        crtc: 0x3D4,
+        msr: 0x29,
+        char_height: 16,
+    };
+
+    /// Bytes of a video page (40:4C): the screen rounded up to 2 KiB.
+    pub const fn page_size(&self) -> u16 {
+        (TEXT_ROWS as u16 * self.cols * 2).next_multiple_of(0x800)
+    }
+
+    /// The fields a mode set writes, page 0 active with the cursor shape
+    /// 0607h; `kept` says video memory was not cleared (AL bit 7 of
+    /// INT 10h AH=00h, recorded in 40:87 bit 7).
+    pub const fn fields(&self, kept: bool) -> [Field; 13] {
+        [
+            Field::Byte(VIDEO_MODE, self.mode),
+            Field::Word(VIDEO_COLS, self.cols),
+            Field::Word(VIDEO_PAGE_SIZE, self.page_size()),
+            Field::Word(VIDEO_PAGE_START, 0),
+            Field::Word(CURSOR_SHAPE, 0x0607),
+            Field::Byte(VIDEO_PAGE, 0),
+            Field::Word(CRTC_ADDRESS, self.crtc),
+            Field::Byte(VIDEO_MSR, self.msr),
+            Field::Byte(VIDEO_PAL, 0x30),
+            Field::Byte(VIDEO_ROWS, TEXT_ROWS - 1),
+            Field::Word(CHAR_HEIGHT, self.char_height),
+            Field::Byte(VIDEO_CTL, if kept { 0xE0 } else { 0x60 }),
+            Field::Byte(VIDEO_SWITCHES, 0xF9),
+        ]
+    }
+}

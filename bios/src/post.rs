@@ -145,20 +145,14 @@ fn init_bda(cfg: &HostConfig) {
         cfg.ticks_since_midnight % bda::TICKS_PER_DAY,
     );
     bda8(bda::HD_COUNT, cfg.hd_count);
-    // Video: mode 03h, 80x25, colour, page 0 (SeaBIOS's values after mode set).
-    bda8(bda::VIDEO_MODE, 0x03);
-    bda16(bda::VIDEO_COLS, 80);
-    bda16(bda::VIDEO_PAGE_SIZE, 0x1000);
-    bda16(bda::VIDEO_PAGE_START, 0);
-    bda16(bda::CURSOR_SHAPE, 0x0607);
-    bda8(bda::VIDEO_PAGE, 0);
-    bda16(bda::CRTC_ADDRESS, 0x3D4);
-    bda8(bda::VIDEO_MSR, 0x29);
-    bda8(bda::VIDEO_PAL, 0x30);
-    bda8(bda::VIDEO_ROWS, 24);
-    bda16(bda::CHAR_HEIGHT, 16);
-    bda8(bda::VIDEO_CTL, 0x60);
-    bda8(bda::VIDEO_SWITCHES, 0xF9);
+    // Video: mode 03h, 80x25, colour, page 0 (SeaBIOS's values after a
+    // mode set; INT 10h AH=00h writes the same fields).
+    for f in bda::TextModeState::MODE3.fields(false) {
+        match f {
+            bda::Field::Byte(off, v) => bda8(off, v),
+            bda::Field::Word(off, v) => bda16(off, v),
+        }
+    }
     bda8(bda::MODESET_CTL, 0x51);
     // A blank 80x25 screen: space on light grey.
     fill32(VGA_TEXT, 0x0720_0720, 80 * 25 * 2 / 4);

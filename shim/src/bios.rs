@@ -30,6 +30,29 @@ pub(crate) fn equipment(drives: &Drives) -> u16 {
     }
 }
 
+/// Sets CF, ZF and AH from a handler's answer: the one place a BIOS call's
+/// flags are decided ([`Status`] documents each answer).
+pub(crate) fn answer_flags(answer: Status, regs: &mut Regs) {
+    match answer {
+        Status::Ok => {
+            regs.set_ah(0);
+            regs.set_cf(false);
+        }
+        Status::OkAh(ah) => {
+            regs.set_ah(ah);
+            regs.set_cf(false);
+        }
+        Status::Cleared => regs.set_cf(false),
+        Status::Fail(ah) => {
+            regs.set_ah(ah);
+            regs.set_cf(true);
+        }
+        Status::CarrySet => regs.set_cf(true),
+        Status::Zf(zf) => regs.set_zf(zf),
+        Status::Done | Status::Unsupported | Status::Jump | Status::Wait => {}
+    }
+}
+
 /// The host's devices as the services see them.
 pub struct Devices {
     /// Diskette, hard disks and CD-ROM, by INT 13h drive number.
@@ -281,23 +304,9 @@ impl Bios {
         } else {
             status
         };
-        match answer {
-            Status::Ok => {
-                regs.set_ah(0);
-                regs.set_cf(false);
-            }
-            Status::OkAh(ah) => {
-                regs.set_ah(ah);
-                regs.set_cf(false);
-            }
-            Status::Cleared => regs.set_cf(false),
-            Status::Fail(ah) => {
-                regs.set_ah(ah);
-                regs.set_cf(true);
-            }
-            Status::CarrySet => regs.set_cf(true),
-            Status::Done | Status::Unsupported | Status::Jump => {}
-            Status::Wait => self.wait(v, regs, mem),
+        answer_flags(answer, regs);
+        if answer == Status::Wait {
+            self.wait(v, regs, mem);
         }
         if answer == Status::Jump && self.stats.booted.is_none() {
             self.stats.booted = Some(Instant::now());

@@ -157,3 +157,211 @@ impl Exit {
 /// Exit status of a run that failed on pbios's side (even, unlike any
 /// status a guest can produce through port F4h).
 pub const FAILURE_STATUS: i32 = 2;
+
+#[cfg(test)]
+mod tests {
+    //! The dispatcher and [`serve_trap`] on a fake vCPU: what reaches the
+    //! registers, the FLAGS image and guest memory, without a hypervisor.
+    use super::*;
+    use crate::bios::{answer_flags, Devices};
+    use crate::disk::{Disk, Drives, MediaKind};
+    use crate::mem::{guest_ram, real_addr, OutOfRange};
+    use crate::memmap::{MemoryMap, MIB};
+    use crate::rom::Rom;
+    use crate::services::Status;
+    use vm_memory::{GuestMemoryMmap, VolatileSlice};
+
+    /// Guest RAM that records every write.
+    struct Ram {
+        ram: GuestMemoryMmap,
+        writes: Vec<(u64, Vec<u8>)>,
+    }
+
+    impl Memory for Ram {
+        fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), OutOfRange> {
+            self.ram.read(addr, buf)
+        }
+        fn write(&mut self, addr: u64, data: &[u8]) -> Result<(), OutOfRange> {
+            self.writes.push((addr, data.to_vec()));
+            self.ram.write(addr, data)
+        }
+        fn is_ram(&self, addr: u64, len: usize) -> bool {
+            self.ram.is_ram(addr, len)
+        }
+        fn ram_slice(&mut self, addr: u64, len: usize) -> Option<VolatileSlice<'_>> {
+            self.ram.ram_slice(addr, len)
+        }
+    }
+
+    /// A vCPU stopped at a stub: past the trap (as KVM's emulator leaves
+    /// it), or on it (`on_trap`, as KVM's fast PIO path does).
+    struct Fake {
+        state: TrapState,
+        mem: Ram,
+        on_trap: bool,
+        resumed: Vec<(Regs, Regs)>,
+    }
+
+    impl Vcpu for Fake {
+        type Error = ();
+        fn trap_state(&mut self) -> Result<TrapState, ()> {
+            Ok(self.state)
+        }
+        fn set_regs(&mut self, old: &Regs, new: &Regs) -> Result<(), ()> {
+            self.resumed.push((*old, *new));
+            Ok(())
+        }
+        fn always_resume(&self) -> bool {
+            self.on_trap
+        }
+        fn memory(&mut self) -> &mut dyn Memory {
+            &mut self.mem
+        }
+    }
+
+    const SP: u16 = 0x7000;
+    const CF: u16 = 1;
+
+    /// A call of INT `v` with AX=`ax`, the caller's FLAGS image `flags`.
+    fn call(v: u8, ax: u16, flags: u16) -> Fake {
+        let map = MemoryMap::new(4 * MIB).unwrap();
+        let mut ram = guest_ram(&map.ram_ranges()).unwrap();
+        ram.write_u16(real_addr(0, SP + 4), flags).unwrap();
+        let ip = abi::stub_offset(v) + 2;
+        Fake {
+            state: TrapState {
+                regs: Regs {
+                    eax: u32::from(ax),
+                    eip: u32::from(ip),
+                    esp: u32::from(SP),
+                    eflags: 0x2,
+                    cs: abi::ROM_SEGMENT,
+                    ..Regs::default()
+                },
+                linear_rip: u64::from(abi::ROM_BASE) + u64::from(ip),
+            },
+            mem: Ram {
+                ram,
+                writes: Vec::new(),
+            },
+            on_trap: false,
+            resumed: Vec::new(),
+        }
+    }
+
+    fn bios(drives: Drives) -> Bios {
+        let map = MemoryMap::new(4 * MIB).unwrap();
+        Bios::builder(Rom::builtin().header, map, Devices::new(drives)).build()
+    }
+
+    #[test]
+    fn each_status_sets_cf_zf_and_ah_as_documented() {
+        let before = Regs {
+            eax: 0x1234,
+            iret_flags: 0x0202 | 0x40, // IF, ZF set; CF clear
+            ..Regs::default()
+        };
+        // (answer, CF, ZF, AH)
+        for (status, cf, zf, ah) in [
+            (Status::Ok, false, true, 0x00),
+            (Status::OkAh(0x80), false, true, 0x80),
+            (Status::Cleared, false, true, 0x12),
+            (Status::Fail(0x01), true, true, 0x01),
+            (Status::CarrySet, true, true, 0x12),
+            (Status::Zf(false), false, false, 0x12),
+            (Status::Zf(true), false, true, 0x12),
+            (Status::Done, false, true, 0x12),
+            (Status::Jump, false, true, 0x12),
+        ] {
+            let mut r = before;
+            answer_flags(status, &mut r);
+            assert_eq!((r.cf(), r.zf(), r.ah()), (cf, zf, ah), "{status:?}");
+            assert_eq!(r.iret_flags & 0x200, 0x200, "IF kept: {status:?}");
+        }
+    }
+
+    #[test]
+    fn the_flags_image_is_written_only_when_it_changes() {
+        let mut b = bios(Drives::default());
+        // INT 17h: no printer, CF=1 and nothing else.
+        let mut v = call(0x17, 0x0100, 0x0202);
+        assert_eq!(serve_trap(&mut b, &mut v), Ok(None));
+        assert_eq!(v.mem.writes, vec![(u64::from(SP) + 4, vec![0x03, 0x02])]);
+        assert!(v.resumed.is_empty(), "no register changed");
+        // The same call with CF already set writes nothing at all.
+        let mut v = call(0x17, 0x0100, 0x0202 | CF);
+        assert_eq!(serve_trap(&mut b, &mut v), Ok(None));
+        assert!(v.mem.writes.is_empty(), "{:?}", v.mem.writes);
+        assert!(v.resumed.is_empty());
+        // INT 11h changes AX (to the BDA's equipment word, 0 here) but no
+        // flag: the registers, not the image.
+        let mut v = call(0x11, 0xFFFF, 0x0202);
+        assert_eq!(serve_trap(&mut b, &mut v), Ok(None));
+        assert!(v.mem.writes.is_empty());
+        assert_eq!(v.resumed.len(), 1);
+        assert_eq!(b.stats.calls, 3);
+    }
+
+    #[test]
+    fn a_vcpu_still_on_the_trap_is_always_resumed() {
+        let mut b = bios(Drives::default());
+        let mut v = call(0x17, 0x0100, 0x0202 | CF);
+        v.on_trap = true;
+        assert_eq!(serve_trap(&mut b, &mut v), Ok(None));
+        assert_eq!(v.resumed.len(), 1, "RIP must be written past the trap");
+        let (old, new) = v.resumed[0];
+        assert_eq!(
+            Regs {
+                iret_flags: 0,
+                ..new
+            },
+            old,
+            "nothing else changed"
+        );
+    }
+
+    #[test]
+    fn a_key_wait_parks_the_guest_in_the_rom_helper() {
+        let mut b = bios(Drives::default());
+        let header = *b.header();
+        let mut v = call(0x16, 0x0000, 0x0202);
+        assert_eq!(serve_trap(&mut b, &mut v), Ok(None));
+        let (_, new) = v.resumed[0];
+        assert_eq!((new.cs, new.ip()), (abi::ROM_SEGMENT, header.wait_entry));
+        assert_eq!(new.sp(), SP - 2, "the helper returns into the stub");
+        let ret = v.mem.ram.read_u16(real_addr(0, SP - 2)).unwrap();
+        assert_eq!(ret, abi::stub_offset(0x16));
+        assert_eq!(
+            v.mem.writes.len(),
+            1,
+            "only the return address: no FLAGS image"
+        );
+    }
+
+    #[test]
+    fn int19_jumps_to_the_boot_sector_or_ends_the_run() {
+        let mut b = bios(Drives::default());
+        let mut v = call(0x19, 0, 0x0202);
+        match serve_trap(&mut b, &mut v) {
+            Ok(Some(Stop::NoBootDevice(_))) => {}
+            other => panic!("{other:?}"),
+        }
+        let path = std::env::temp_dir().join(format!("pbios-vcpu-{}.img", std::process::id()));
+        let mut sector = vec![0u8; 512];
+        sector[0] = 0xF4; // hlt
+        sector[510..].copy_from_slice(&[0x55, 0xAA]);
+        std::fs::write(&path, &sector).unwrap();
+        let disk = Disk::attach(&path, MediaKind::HardDisk, true).unwrap();
+        let mut b = bios(Drives {
+            hard: vec![disk],
+            ..Drives::default()
+        });
+        let mut v = call(0x19, 0, 0x0202);
+        assert_eq!(serve_trap(&mut b, &mut v), Ok(None));
+        let (_, new) = v.resumed[0];
+        assert_eq!((new.cs, new.ip(), new.dl()), (0, 0x7C00, 0x80));
+        assert_eq!(v.mem.ram.read_u8(0x7C00).unwrap(), 0xF4, "the boot sector");
+        assert!(b.stats.booted.is_some());
+        std::fs::remove_file(&path).unwrap();
+    }
+}

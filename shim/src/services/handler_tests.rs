@@ -96,7 +96,10 @@ impl World {
             tables: &[],
             stop: None,
         };
-        f(r, &mut ctx)
+        // As the dispatcher does: the answer sets CF, ZF and AH.
+        let status = f(r, &mut ctx);
+        crate::bios::answer_flags(status, r);
+        status
     }
 }
 
@@ -245,7 +248,12 @@ fn int16_handlers() {
     );
     assert_eq!(r.ax(), 0x1E61);
     let mut r = regs(0x1100);
-    w.call(int16::int16_11_check_extended_key, &mut r);
+    assert_eq!(
+        w.call(int16::int16_11_check_extended_key, &mut r),
+        Status::Zf(false),
+        "a key waits"
+    );
+    assert!(!r.zf());
     assert_eq!(r.ax(), 0x48E0);
     let mut r = regs(0x0000);
     w.call(int16::int16_00_read_key, &mut r);

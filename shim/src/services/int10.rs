@@ -48,7 +48,6 @@ struct TextMode {
     msr: u8,
 }
 
-const TEXT_ROWS: u8 = 25;
 /// CRTC base ports (40:63).
 const CRTC_COLOUR: u16 = 0x3D4;
 const CRTC_MONO: u16 = 0x3B4;
@@ -149,24 +148,22 @@ pub fn int10_00_set_mode(r: &mut Regs, ctx: &mut Ctx) -> Status {
     let Some(m) = text_mode(mode) else {
         return Status::Done;
     };
-    let page_size = u16::from(TEXT_ROWS) * m.cols * 2;
-    let page_size = page_size.next_multiple_of(0x800);
-    ctx.set_bda_u8(bda::VIDEO_MODE, m.mode);
-    ctx.set_bda_u16(bda::VIDEO_COLS, m.cols);
-    ctx.set_bda_u16(bda::VIDEO_PAGE_SIZE, page_size);
-    ctx.set_bda_u16(bda::VIDEO_PAGE_START, 0);
+    let state = bda::TextModeState {
+        mode: m.mode,
+        cols: m.cols,
+        crtc: m.crtc,
+        msr: m.msr,
+        char_height: m.char_height,
+    };
+    for f in state.fields(keep) {
+        match f {
+            bda::Field::Byte(off, v) => ctx.set_bda_u8(off, v),
+            bda::Field::Word(off, v) => ctx.set_bda_u16(off, v),
+        }
+    }
     for page in 0..8 {
         set_cursor(ctx, page, 0, 0);
     }
-    ctx.set_bda_u16(bda::CURSOR_SHAPE, 0x0607);
-    ctx.set_bda_u8(bda::VIDEO_PAGE, 0);
-    ctx.set_bda_u16(bda::CRTC_ADDRESS, m.crtc);
-    ctx.set_bda_u8(bda::VIDEO_MSR, m.msr);
-    ctx.set_bda_u8(bda::VIDEO_PAL, 0x30);
-    ctx.set_bda_u8(bda::VIDEO_ROWS, TEXT_ROWS - 1);
-    ctx.set_bda_u16(bda::CHAR_HEIGHT, m.char_height);
-    ctx.set_bda_u8(bda::VIDEO_CTL, 0x60 | if keep { 0x80 } else { 0 });
-    ctx.set_bda_u8(bda::VIDEO_SWITCHES, 0xF9);
     let ctl = ctx.bda_u8(bda::MODESET_CTL);
     ctx.set_bda_u8(bda::MODESET_CTL, ctl & 0x7F);
     if !keep {

@@ -130,11 +130,10 @@ fn check(r: &mut Regs, ctx: &mut Ctx, map: fn(u16) -> u16) -> Status {
     match next_key(ctx, false) {
         Some(k) => {
             r.set_ax(map(k));
-            r.set_zf(false);
+            Status::Zf(false)
         }
-        None => r.set_zf(true),
+        None => Status::Zf(true),
     }
-    Status::Done
 }
 
 /// INT 16h AH=02h — get shift flags; out: AL=40:17.

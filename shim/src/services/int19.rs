@@ -32,7 +32,7 @@ pub const SERVICE_18: Service = Service {
 };
 
 /// Where a boot sector is loaded: 0000:7C00.
-pub const BOOT_ADDR: u64 = 0x7C00;
+pub const BOOT_ADDR: u64 = abi::layout::BOOT_ADDR;
 
 /// INT 19h — boot from the first bootable device of the boot order; in:
 /// nothing; out: does not return. A diskette's sector 0 or a hard disk's MBR

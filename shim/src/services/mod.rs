@@ -62,6 +62,9 @@ pub enum Status {
     Fail(u8),
     /// Failure with AH as the handler left it: CF=1.
     CarrySet,
+    /// An answer in ZF alone (INT 16h AH=01h: ZF=1 when no key waits):
+    /// ZF as given, CF and AH as the handler left them.
+    Zf(bool),
     /// Registers as the handler left them, flags untouched.
     Done,
     /// No such function: the service's standard answer, logged.

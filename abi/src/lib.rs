@@ -17,6 +17,7 @@ pub mod header;
 pub mod ivt;
 pub mod layout;
 pub mod status;
+pub mod wire;
 
 #[cfg(test)]
 extern crate std;

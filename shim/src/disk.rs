@@ -575,4 +575,30 @@ mod tests {
         assert!(d.read_into(1, &ram.ram_slice(0, 1024).unwrap()).is_err());
         std::fs::remove_file(&dir).unwrap();
     }
+
+    #[test]
+    fn removable_media_change_and_eject() {
+        let path = std::env::temp_dir().join(format!("pbios-media-{}.img", std::process::id()));
+        std::fs::write(&path, vec![0u8; 1440 * 1024]).unwrap();
+        let floppy = || Disk::attach(&path, MediaKind::Floppy, true).unwrap();
+        let mut d = Drives::default();
+        assert!(matches!(
+            d.change(Removable::Floppy, Some(floppy())),
+            Ok(None)
+        ));
+        assert_eq!(d.floppies(), 1);
+        assert!(d.get(0x00).is_some());
+        // A diskette is not a CD: refused and handed back, nothing changes.
+        match d.change(Removable::Cdrom, Some(floppy())) {
+            Err(back) => assert_eq!(back.kind(), MediaKind::Floppy),
+            Ok(_) => panic!("a diskette went into the CD-ROM drive"),
+        }
+        assert!(d.get(CDROM_DRIVE).is_none());
+        assert!(
+            matches!(d.change(Removable::Floppy, None), Ok(Some(_))),
+            "ejected"
+        );
+        assert_eq!(d.floppies(), 0);
+        std::fs::remove_file(&path).unwrap();
+    }
 }

@@ -157,5 +157,6 @@ mod tests {
         assert!(m.ram_slice(0xF00, 0x200).is_none(), "crosses into the hole");
         assert!(m.ram_slice(0x2800, 0x1000).is_none(), "past the end");
         assert_eq!(real_addr(0xFFFF, 0xFFFF), 0x10FFEF);
+        assert_eq!(real_addr(0x07C0, 0x0000), 0x7C00);
     }
 }

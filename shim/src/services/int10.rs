@@ -465,3 +465,28 @@ pub fn int10_4f_vbe(r: &mut Regs, _ctx: &mut Ctx) -> Status {
     r.set_ax(0x0100);
     Status::Done
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::test_world::*;
+
+    #[test]
+    fn int10_teletype_and_queries() {
+        let mut w = World::new();
+        for c in *b"A\r\n" {
+            assert_eq!(
+                w.call(int10_0e_teletype, &mut regs(0x0E00 | u16::from(c))),
+                Status::Done
+            );
+        }
+        assert_eq!(w.out, b"A\r\n");
+        assert_eq!(w.mem.read_u8(0xB8000).unwrap(), b'A');
+        let mut r = regs(0x0300);
+        w.call(int10_03_get_cursor, &mut r);
+        assert_eq!(r.dx(), 0x0100);
+        let mut r = regs(0x0F00);
+        w.call(int10_0f_get_mode, &mut r);
+        assert_eq!(r.ax(), 0x5003);
+    }
+}

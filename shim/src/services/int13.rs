@@ -9,6 +9,11 @@ use crate::mem::real_addr;
 use crate::regs::Regs;
 use abi::bda;
 use abi::status::*;
+use abi::wire::{
+    DiskAddressPacket, DriveParameters, SpecificationPacket, DAP_COUNT, DAP_FLAT_BUFFER, EDD1_SIZE,
+    EDD2_SIZE, EDD3_SIZE, EDD_DEVICE_PATH,
+};
+use zerocopy::{FromZeros, IntoBytes};
 
 /// INT 13h: the disk service.
 pub const SERVICE: Service = Service {
@@ -398,25 +403,22 @@ struct Dap {
 /// address when the segment:offset is FFFF:FFFF.
 fn read_dap(r: &Regs, ctx: &Ctx) -> Result<Dap, Status> {
     let at = real_addr(r.ds, r.si());
-    let mut p = [0u8; 16];
-    if ctx.mem.read(at, &mut p).is_err() || p[0] < 0x10 {
+    let mut p = DiskAddressPacket::new_zeroed();
+    if ctx.mem.read(at, p.as_mut_bytes()).is_err() || p.size < 0x10 {
         return Err(Status::Fail(DISK_RET_EPARAM));
     }
-    let count = u64::from(u16::from_le_bytes([p[2], p[3]]));
-    let offset = u16::from_le_bytes([p[4], p[5]]);
-    let segment = u16::from_le_bytes([p[6], p[7]]);
-    let lba = u64::from_le_bytes([p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15]]);
-    let buffer = if p[0] >= 0x18 && segment == 0xFFFF && offset == 0xFFFF {
+    let (segment, offset) = (p.segment.get(), p.offset.get());
+    let buffer = if p.size >= 0x18 && segment == 0xFFFF && offset == 0xFFFF {
         ctx.mem
-            .read_u64(at + 0x10)
+            .read_u64(at + DAP_FLAT_BUFFER)
             .map_err(|_| Status::Fail(DISK_RET_EPARAM))?
     } else {
         real_addr(segment, offset)
     };
     Ok(Dap {
         at,
-        count,
-        lba,
+        count: u64::from(p.count.get()),
+        lba: p.lba.get(),
         buffer,
     })
 }
@@ -431,7 +433,7 @@ fn extended_access(r: &mut Regs, ctx: &mut Ctx, op: Op) -> Status {
         Err(s) => return s,
     };
     let set_count = |ctx: &mut Ctx, n: u16| {
-        let _ = ctx.mem.write_u16(dap.at + 2, n);
+        let _ = ctx.mem.write_u16(dap.at + DAP_COUNT, n);
     };
     if op == Op::Write && disk.read_only() {
         set_count(ctx, 0);
@@ -491,12 +493,6 @@ pub fn int13_47_extended_seek(r: &mut Regs, ctx: &mut Ctx) -> Status {
     }
 }
 
-/// Size of the AH=48h result: EDD 1.x (1Ah), 2.x (1Eh, DPTE pointer),
-/// 3.0 (42h, device path).
-const EDD1_SIZE: u16 = 0x1A;
-const EDD2_SIZE: u16 = 0x1E;
-const EDD3_SIZE: u16 = 0x42;
-
 /// INT 13h AH=48h — get drive parameters (EDD); in: DL=drive, DS:SI=buffer
 /// whose first word is its size (at least 1Ah); out: the buffer filled with
 /// 1Ah bytes (flags, physical C/H/S, total sectors, bytes per sector); 1Eh
@@ -533,48 +529,43 @@ pub fn int13_48_get_extended_parameters(r: &mut Regs, ctx: &mut Ctx) -> Status {
             }
         }
     };
-    let mut out = Vec::with_capacity(usize::from(EDD3_SIZE));
-    out.extend_from_slice(&len.to_le_bytes());
-    out.extend_from_slice(&flags.to_le_bytes());
-    out.extend_from_slice(&cylinders.to_le_bytes());
-    out.extend_from_slice(&heads.to_le_bytes());
-    out.extend_from_slice(&sectors.to_le_bytes());
-    out.extend_from_slice(&total.to_le_bytes());
-    out.extend_from_slice(&(disk.sector_size() as u16).to_le_bytes());
-    if len >= EDD2_SIZE {
-        out.extend_from_slice(&0xFFFF_FFFFu32.to_le_bytes());
-    }
-    if len >= EDD3_SIZE {
-        let start = out.len();
-        out.extend_from_slice(&0xBEDDu16.to_le_bytes()); // key
-        out.push(0x24); // device path length, from the key through the checksum
-        out.extend_from_slice(&[0, 0, 0]); // reserved
-        out.extend_from_slice(b"ISA ");
-        let interface: &[u8; 8] = match disk.kind() {
-            MediaKind::Cdrom => b"ATAPI   ",
-            _ => b"ATA     ",
-        };
-        out.extend_from_slice(interface);
+    let mut p = DriveParameters {
+        size: len.into(),
+        flags: flags.into(),
+        cylinders: cylinders.into(),
+        heads: heads.into(),
+        sectors_per_track: sectors.into(),
+        sectors: total.into(),
+        bytes_per_sector: (disk.sector_size() as u16).into(),
+        dpte: 0xFFFF_FFFFu32.into(),
+        key: 0xBEDDu16.into(),
+        // From the key through the checksum.
+        path_length: (size_of::<DriveParameters>() - EDD_DEVICE_PATH) as u8,
+        host_bus: *b"ISA ",
+        interface: match disk.kind() {
+            MediaKind::Cdrom => *b"ATAPI   ",
+            _ => *b"ATA     ",
+        },
         // Interface path: I/O base of the primary channel (ISA).
-        out.extend_from_slice(&0x01F0u64.to_le_bytes());
+        interface_path: 0x01F0u64.into(),
         // Device path: the hard disk's index (0 = master, as SeaBIOS's
         // master/slave flag for the first); the CD-ROM is unit 0.
-        let unit = match disk.kind() {
+        device_path: u64::from(match disk.kind() {
             MediaKind::HardDisk => r.dl() - FIRST_HD,
             _ => 0,
-        };
-        out.extend_from_slice(&u64::from(unit).to_le_bytes());
-        out.push(0); // reserved
-        out.push(abi::header::checksum_byte(&out[start..]));
-    }
-    match ctx.mem.write(buf, &out) {
+        })
+        .into(),
+        ..DriveParameters::new_zeroed()
+    };
+    p.checksum = abi::header::checksum_byte(&p.as_bytes()[EDD_DEVICE_PATH..]);
+    match ctx.mem.write(buf, &p.as_bytes()[..usize::from(len)]) {
         Ok(()) => Status::Ok,
         Err(_) => Status::Fail(DISK_RET_EPARAM),
     }
 }
 
 /// Size of the El Torito specification packet.
-const SPEC_PACKET_SIZE: u8 = 0x13;
+const SPEC_PACKET_SIZE: u8 = size_of::<SpecificationPacket>() as u8;
 
 /// INT 13h AH=4Bh — El Torito: AL=00h terminate disk emulation, AL=01h get
 /// emulation status; in: DL=drive (or 7Fh: any), DS:SI=buffer of 13h bytes;
@@ -593,19 +584,134 @@ pub fn int13_4b_emulation_status(r: &mut Regs, ctx: &mut Ctx) -> Status {
     if r.dl() != CDROM_DRIVE && r.dl() != 0x7F {
         return Status::Fail(DISK_RET_EPARAM);
     }
-    let mut p = [0u8; SPEC_PACKET_SIZE as usize];
-    p[0] = SPEC_PACKET_SIZE;
-    p[1] = 0x00; // no emulation
-    p[2] = CDROM_DRIVE;
-    p[3] = 0; // controller index
-    p[4..8].copy_from_slice(&boot.load_rba.to_le_bytes());
-    p[8..10].copy_from_slice(&0u16.to_le_bytes()); // device specification
-    p[10..12].copy_from_slice(&0u16.to_le_bytes()); // user buffer segment
-    p[12..14].copy_from_slice(&boot.load_segment.to_le_bytes());
-    p[14..16].copy_from_slice(&boot.sector_count.to_le_bytes());
-    // Bytes 10h-12h: CHS of an emulated diskette; zero without emulation.
-    match ctx.mem.write(real_addr(r.ds, r.si()), &p) {
+    let p = SpecificationPacket {
+        size: SPEC_PACKET_SIZE,
+        media_type: 0x00, // no emulation
+        drive: CDROM_DRIVE,
+        controller: 0,
+        image_lba: boot.load_rba.into(),
+        load_segment: boot.load_segment.into(),
+        sector_count: boot.sector_count.into(),
+        // The rest (device specification, user buffer, an emulated
+        // diskette's CHS) is zero without emulation.
+        ..SpecificationPacket::new_zeroed()
+    };
+    match ctx.mem.write(real_addr(r.ds, r.si()), p.as_bytes()) {
         Ok(()) => Status::Ok,
         Err(_) => Status::Fail(DISK_RET_EPARAM),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::test_world::*;
+
+    #[test]
+    fn int13_handlers() {
+        let mut w = World::new();
+        let mut r = regs(0x0201);
+        r.set_cx(0x0002);
+        r.set_dx(0x0080);
+        r.set_bx(0x1000);
+        assert_eq!(w.call(int13_02_read_chs, &mut r), Status::Ok);
+        assert_eq!(r.al(), 1);
+        assert_eq!(w.mem.read_u8(0x1000).unwrap(), 0x11);
+        // ES:BX pointing into the VGA hole: refused, nothing written.
+        r = regs(0x0201);
+        r.set_cx(0x0002);
+        r.set_dx(0x0080);
+        r.es = 0xA000;
+        assert_eq!(w.call(int13_02_read_chs, &mut r), Status::Fail(0x01));
+        // Geometry of a 1 MiB disk: 2 cylinders (minimum), 16 heads, 63 sectors.
+        let mut r = regs(0x0800);
+        r.set_dl(0x80);
+        assert_eq!(w.call(int13_08_get_parameters, &mut r), Status::Ok);
+        assert_eq!((r.cx(), r.dx()), (0x003F, 0x0F01));
+        let mut r = regs(0x4100);
+        r.set_dl(0x80);
+        assert_eq!(
+            w.call(int13_41_extensions_check, &mut r),
+            Status::OkAh(0x30)
+        );
+        let mut r = regs(0x1500);
+        r.set_dl(0x80);
+        assert_eq!(w.call(int13_15_get_disk_type, &mut r), Status::OkAh(0x03));
+        assert_eq!(r.dx(), 16 * 63);
+        // A DAP whose count word is past the end of RAM: no panic, an error.
+        let mut r = regs(0x4200);
+        r.set_dl(0x80);
+        r.ds = 0xFFFF;
+        r.set_si(0xFFF8);
+        let s = w.call(int13_42_extended_read, &mut r);
+        assert_eq!(s, Status::Fail(0x01));
+        // AH=48h buffer at the very end of conventional RAM: refused.
+        w.mem.write_u16(0x9FFFE, 0x1E).unwrap();
+        let mut r = regs(0x4800);
+        r.set_dl(0x80);
+        r.ds = 0x9FFF;
+        r.set_si(0x000E);
+        assert_eq!(
+            w.call(int13_48_get_extended_parameters, &mut r),
+            Status::Fail(0x01)
+        );
+        // No disk at all.
+        w.drives.hard.clear();
+        let mut r = regs(0x0000);
+        r.set_dl(0x80);
+        assert_eq!(w.call(int13_00_reset, &mut r), Status::Fail(0x01));
+    }
+
+    #[test]
+    fn int13_48_fills_the_edd3_parameters_with_a_summed_device_path() {
+        let mut w = World::new();
+        w.mem.write_u16(0x3000, 0x42).unwrap();
+        let mut r = regs(0x4800);
+        r.set_dl(0x80);
+        r.set_si(0x3000);
+        assert_eq!(w.call(int13_48_get_extended_parameters, &mut r), Status::Ok);
+        let mut p = DriveParameters::new_zeroed();
+        w.mem.read(0x3000, p.as_mut_bytes()).unwrap();
+        assert_eq!(p.size.get(), EDD3_SIZE);
+        assert_eq!(p.sectors.get(), 2048);
+        assert_eq!(p.bytes_per_sector.get(), 512);
+        assert_eq!(p.dpte.get(), 0xFFFF_FFFF);
+        assert_eq!((p.key.get(), p.path_length), (0xBEDD, 0x24));
+        assert_eq!((&p.host_bus, &p.interface), (b"ISA ", b"ATA     "));
+        let path = &p.as_bytes()[EDD_DEVICE_PATH..];
+        assert_eq!(path.iter().fold(0u8, |a, b| a.wrapping_add(*b)), 0);
+        // An EDD 1.x buffer gets 1Ah bytes and nothing past them.
+        w.mem.write(0x4000, &[0xEE; 0x42]).unwrap();
+        w.mem.write_u16(0x4000, EDD1_SIZE).unwrap();
+        r.set_si(0x4000);
+        assert_eq!(w.call(int13_48_get_extended_parameters, &mut r), Status::Ok);
+        assert_eq!(w.mem.read_u16(0x4000).unwrap(), EDD1_SIZE);
+        assert_eq!(w.mem.read_u8(0x4000 + u64::from(EDD1_SIZE)).unwrap(), 0xEE);
+    }
+
+    #[test]
+    fn int13_42_reads_through_a_flat_64_bit_buffer_address() {
+        let mut w = World::new();
+        let dap = DiskAddressPacket {
+            size: 0x18,
+            count: 1.into(),
+            offset: 0xFFFF.into(),
+            segment: 0xFFFF.into(),
+            lba: 1.into(),
+            ..DiskAddressPacket::new_zeroed()
+        };
+        w.mem.write(0x600, dap.as_bytes()).unwrap();
+        w.mem
+            .write(0x600 + DAP_FLAT_BUFFER, &0x20_0000u64.to_le_bytes())
+            .unwrap();
+        let mut r = regs(0x4200);
+        r.set_dl(0x80);
+        r.set_si(0x600);
+        assert_eq!(w.call(int13_42_extended_read, &mut r), Status::Ok);
+        assert_eq!(
+            w.mem.read_u8(0x20_0000).unwrap(),
+            0x11,
+            "sector 1 above 1 MiB"
+        );
     }
 }

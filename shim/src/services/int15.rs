@@ -6,7 +6,9 @@ use crate::mem::real_addr;
 use crate::memmap::{HIGH_MEMORY, KIB, MIB};
 use crate::regs::Regs;
 use abi::status::RET_EUNSUPPORTED;
+use abi::wire::{BlockMoveTable, E820Entry, SegmentDescriptor, E820_BASE_SIZE};
 use std::time::{Duration, Instant};
+use zerocopy::{FromZeros, IntoBytes};
 
 /// INT 15h: the system service.
 pub const SERVICE: Service = Service {
@@ -92,11 +94,6 @@ pub fn int15_86_wait(r: &mut Regs, ctx: &mut Ctx) -> Status {
     }
 }
 
-/// The base address of a descriptor in INT 15h AH=87h's table.
-fn descriptor_base(d: &[u8]) -> u64 {
-    u64::from(u32::from_le_bytes([d[2], d[3], d[4], d[7]]))
-}
-
 /// INT 15h AH=87h — move extended memory block; in: CX=words (at most
 /// 8000h), ES:SI=a GDT of six descriptors whose third and fourth (at +10h
 /// and +18h) give the source and destination bases; out: AH=00h, CF=0.
@@ -108,11 +105,15 @@ pub fn int15_87_block_move(r: &mut Regs, ctx: &mut Ctx) -> Status {
     if words > 0x8000 {
         return Status::Fail(0x01);
     }
-    let mut gdt = [0u8; 0x20];
-    if ctx.mem.read(real_addr(r.es, r.si()), &mut gdt).is_err() {
+    // The first four descriptors: the caller's table may end after the
+    // destination's.
+    let mut gdt = BlockMoveTable::new_zeroed();
+    let head = &mut gdt.as_mut_bytes()[..4 * size_of::<SegmentDescriptor>()];
+    if ctx.mem.read(real_addr(r.es, r.si()), head).is_err() {
         return Status::Fail(0x01);
     }
-    let (src, dst) = (descriptor_base(&gdt[0x10..]), descriptor_base(&gdt[0x18..]));
+    let [_, _, src, dst, ..] = gdt.descriptors;
+    let (src, dst) = (u64::from(src.base()), u64::from(dst.base()));
     let mut buf = vec![0u8; words * 2];
     if ctx.mem.read(src, &mut buf).is_err() || !ctx.mem.is_ram(dst, buf.len()) {
         return Status::Fail(0x01);
@@ -169,19 +170,24 @@ pub const SMAP: u32 = 0x534D_4150;
 pub fn int15_e820_memory_map(r: &mut Regs, ctx: &mut Ctx) -> Status {
     let map = ctx.memmap.e820();
     let index = r.ebx as usize;
-    if r.edx != SMAP || r.ecx < 20 || index >= map.len() {
+    if r.edx != SMAP || (r.ecx as usize) < E820_BASE_SIZE || index >= map.len() {
         return Status::Fail(RET_EUNSUPPORTED);
     }
     let e = map[index];
-    let mut entry = [0u8; 24];
-    entry[0..8].copy_from_slice(&e.base.to_le_bytes());
-    entry[8..16].copy_from_slice(&e.length.to_le_bytes());
-    entry[16..20].copy_from_slice(&(e.kind as u32).to_le_bytes());
-    entry[20..24].copy_from_slice(&1u32.to_le_bytes()); // ACPI 3.0: enabled
-    let len = if r.ecx >= 24 { 24 } else { 20 };
+    let entry = E820Entry {
+        base: e.base.into(),
+        length: e.length.into(),
+        kind: (e.kind as u32).into(),
+        attributes: 1.into(), // ACPI 3.0: enabled
+    };
+    let len = if r.ecx as usize >= size_of::<E820Entry>() {
+        size_of::<E820Entry>()
+    } else {
+        E820_BASE_SIZE
+    };
     if ctx
         .mem
-        .write(real_addr(r.es, r.di()), &entry[..len])
+        .write(real_addr(r.es, r.di()), &entry.as_bytes()[..len])
         .is_err()
     {
         return Status::Fail(RET_EUNSUPPORTED);
@@ -225,4 +231,78 @@ pub fn int15_88_extended_memory(r: &mut Regs, ctx: &mut Ctx) -> Status {
     let kib = ((ram_top(ctx) - HIGH_MEMORY) / KIB).min(0xFC00);
     r.set_ax(kib as u16);
     Status::Cleared
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::test_world::*;
+
+    #[test]
+    fn int15_handlers() {
+        let mut w = World::new();
+        let mut r = regs(0xE820);
+        r.edx = SMAP;
+        r.ecx = 20;
+        r.es = 0;
+        r.set_di(0x2000);
+        assert_eq!(w.call(int15_e820_memory_map, &mut r), Status::Cleared);
+        assert_eq!((r.eax, r.ebx, r.ecx), (SMAP, 1, 20));
+        // A continuation value from a hostile guest.
+        r.eax = 0xE820;
+        r.ebx = u32::MAX;
+        r.ecx = 20;
+        assert_eq!(w.call(int15_e820_memory_map, &mut r), Status::Fail(0x86));
+        let mut r = regs(0xE801);
+        w.call(int15_e801_memory_size, &mut r);
+        // 32 MiB, less the 64 KiB of platform tables at the top.
+        assert_eq!((r.ax(), r.bx()), (15 * 1024, 16 * 16 - 1));
+        let mut r = regs(0x8800);
+        w.call(int15_88_extended_memory, &mut r);
+        assert_eq!(r.ax(), 31 * 1024 - 64);
+    }
+
+    #[test]
+    fn int15_e820_gives_24_bytes_with_the_enabled_attribute_when_asked() {
+        let mut w = World::new();
+        let mut r = regs(0xE820);
+        r.edx = SMAP;
+        r.ecx = 24;
+        r.set_di(0x2000);
+        assert_eq!(w.call(int15_e820_memory_map, &mut r), Status::Cleared);
+        assert_eq!(r.ecx, 24);
+        let mut e = E820Entry::new_zeroed();
+        w.mem.read(0x2000, e.as_mut_bytes()).unwrap();
+        assert_eq!((e.base.get(), e.length.get()), (0, 0x9_FC00));
+        assert_eq!((e.kind.get(), e.attributes.get()), (1, 1));
+    }
+
+    #[test]
+    fn int15_87_moves_between_the_descriptors_bases() {
+        let mut w = World::new();
+        let desc = |base: u32| SegmentDescriptor {
+            limit_low: 0xFFFF.into(),
+            base_low: (base as u16).into(),
+            base_mid: (base >> 16) as u8,
+            access: 0x93,
+            limit_high: 0,
+            base_high: (base >> 24) as u8,
+        };
+        let mut t = BlockMoveTable::new_zeroed();
+        t.descriptors[2] = desc(0x10_0000);
+        t.descriptors[3] = desc(0x5000);
+        w.mem.write(0x700, t.as_bytes()).unwrap();
+        w.mem.write(0x10_0000, b"pbios!").unwrap();
+        let mut r = regs(0x8700);
+        r.set_cx(3);
+        r.set_si(0x700);
+        assert_eq!(w.call(int15_87_block_move, &mut r), Status::Ok);
+        let mut got = [0u8; 6];
+        w.mem.read(0x5000, &mut got).unwrap();
+        assert_eq!(&got, b"pbios!");
+        // A destination outside RAM: refused, nothing written.
+        t.descriptors[3] = desc(0xA_0000);
+        w.mem.write(0x700, t.as_bytes()).unwrap();
+        assert_eq!(w.call(int15_87_block_move, &mut r), Status::Fail(0x01));
+    }
 }

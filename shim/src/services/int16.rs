@@ -200,3 +200,45 @@ pub fn int16_12_extended_shift_flags(r: &mut Regs, ctx: &mut Ctx) -> Status {
     r.set_ah(f2 | right);
     Status::Done
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::test_world::*;
+
+    #[test]
+    fn int16_handlers() {
+        let mut w = World::new();
+        let mut r = regs(0x0100);
+        w.call(int16_01_check_key, &mut r);
+        assert!(r.zf());
+        assert_eq!(w.call(int16_00_read_key, &mut regs(0)), Status::Wait);
+        w.keys.0.extend([0x1E61, 0x48E0]);
+        let mut r = regs(0x1000);
+        assert_eq!(w.call(int16_10_read_extended_key, &mut r), Status::Done);
+        assert_eq!(r.ax(), 0x1E61);
+        let mut r = regs(0x1100);
+        assert_eq!(
+            w.call(int16_11_check_extended_key, &mut r),
+            Status::Zf(false),
+            "a key waits"
+        );
+        assert!(!r.zf());
+        assert_eq!(r.ax(), 0x48E0);
+        let mut r = regs(0x0000);
+        w.call(int16_00_read_key, &mut r);
+        assert_eq!(r.ax(), 0x4800);
+        // A guest that broke its ring buffer pointers gets the default buffer.
+        w.mem
+            .write_u16(bda_addr(abi::bda::KBD_BUF_START), 0xFFFF)
+            .unwrap();
+        w.mem
+            .write_u16(bda_addr(abi::bda::KBD_TAIL), 0xFFF0)
+            .unwrap();
+        let mut r = regs(0x0100);
+        w.call(int16_01_check_key, &mut r);
+        let mut r = regs(0x0200);
+        w.call(int16_02_shift_flags, &mut r);
+        assert_eq!(r.al(), 0);
+    }
+}

@@ -108,3 +108,39 @@ fn try_boot(dev: BootDevice, r: &mut Regs, ctx: &mut Ctx) -> Result<(), String> 
     };
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::services::int1a;
+    use crate::services::test_world::*;
+
+    #[test]
+    fn int19_and_int1a_handlers() {
+        let mut w = World::new();
+        let mut r = regs(0);
+        assert_eq!(w.call(int19_boot, &mut r), Status::Jump);
+        assert_eq!((r.cs, r.ip(), r.dl(), r.ax()), (0, 0x7C00, 0x80, 0xAA55));
+        assert_eq!(w.mem.read_u16(0x7DFE).unwrap(), 0xAA55);
+        let mut r = regs(0x0200);
+        assert_eq!(w.call(int1a::int1a_02_get_rtc_time, &mut r), Status::Ok);
+        assert_eq!((r.cx(), r.dh()), (0x2359, 0x58));
+        let mut r = regs(0x0400);
+        w.call(int1a::int1a_04_get_rtc_date, &mut r);
+        assert_eq!((r.cx(), r.dx()), (0x1999, 0x1231));
+        w.mem
+            .write_u32(bda_addr(abi::bda::TIMER_COUNTER), 0x0012_3456)
+            .unwrap();
+        w.mem
+            .write_u8(bda_addr(abi::bda::TIMER_ROLLOVER), 1)
+            .unwrap();
+        let mut r = regs(0);
+        assert_eq!(w.call(int1a::int1a_00_get_ticks, &mut r), Status::Cleared);
+        assert_eq!((r.cx(), r.dx(), r.al()), (0x0012, 0x3456, 1));
+        assert_eq!(
+            w.mem.read_u8(bda_addr(abi::bda::TIMER_ROLLOVER)).unwrap(),
+            0,
+            "cleared"
+        );
+    }
+}

@@ -321,4 +321,4 @@ mod tests {
 }
 
 #[cfg(test)]
-mod handler_tests;
+pub(crate) mod test_world;

@@ -23,7 +23,7 @@ pub(crate) struct World {
     pub(crate) keys: ScriptedKeys,
     pub(crate) clock: FixedClock,
     pub(crate) map: MemoryMap,
-    pub(crate) _file: Option<TempFile>,
+    _file: Option<TempFile>,
 }
 
 struct TempFile(std::path::PathBuf);

@@ -27,29 +27,46 @@ pub const HEADER_SIZE: usize = 32;
 
 /// Offsets of the header's fields (used by the ROM's assembly too).
 pub mod field {
+    /// The magic `PBIOSROM` (8 bytes).
     pub const MAGIC: usize = 0;
+    /// ABI version (u16).
     pub const ABI_VERSION: usize = 8;
+    /// Header size (u16).
     pub const HEADER_SIZE: usize = 10;
+    /// ROM size (u32).
     pub const ROM_SIZE: usize = 12;
+    /// Linear address of vector 0's stub (u32).
     pub const STUB_TABLE: usize = 16;
+    /// Stub stride (u16).
     pub const STUB_STRIDE: usize = 20;
+    /// Stub count (u16).
     pub const STUB_COUNT: usize = 22;
+    /// Trap kind (u8, [`crate::TrapKind`]).
     pub const TRAP_KIND: usize = 24;
+    /// Trap port (u8).
     pub const TRAP_PORT: usize = 25;
+    /// Offset of the wait helper in segment F000h (u16).
     pub const WAIT_ENTRY: usize = 26;
+    /// Linear address of the private-service trap (u32).
     pub const PRIVATE_TRAP: usize = 28;
 }
 
 /// A parsed ROM header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RomHeader {
+    /// The contract version the ROM was built for.
     pub abi_version: u16,
+    /// Size of the image in bytes.
     pub rom_size: u32,
     /// Linear address of the stub for vector 0.
     pub stub_table: u32,
+    /// Bytes between two stubs.
     pub stub_stride: u16,
+    /// Number of stubs (one per vector).
     pub stub_count: u16,
+    /// The instruction the stubs trap with.
     pub trap_kind: TrapKind,
+    /// The port an `out` trap writes.
     pub trap_port: u8,
     /// Offset in segment F000h of the wait helper.
     pub wait_entry: u16,

@@ -10,6 +10,7 @@
 //! The crate is `no_std` and free of `unsafe`, so the ROM links it and the
 //! host unit-tests it.
 #![no_std]
+#![deny(missing_docs)]
 
 pub mod bda;
 pub mod config;
@@ -171,9 +172,11 @@ pub mod lapic {
     pub const BASE_MASK: u64 = 0xF_FFFF_F000;
     /// Spurious-interrupt vector register; bit 8 enables the APIC.
     pub const SVR: u32 = 0xF0;
+    /// The SVR's APIC software-enable bit.
     pub const SVR_ENABLE: u32 = 1 << 8;
-    /// Local vector table entries for the LINT0 and LINT1 pins.
+    /// Local vector table entry of the LINT0 pin.
     pub const LVT_LINT0: u32 = 0x350;
+    /// Local vector table entry of the LINT1 pin.
     pub const LVT_LINT1: u32 = 0x360;
     /// LINT0: ExtINT (the 8259's output), level triggered, unmasked.
     pub const LINT0_EXTINT: u32 = 0x8700;
@@ -261,7 +264,9 @@ pub mod svc {
 /// PCI configuration mechanism #1: the address and data ports (PCI Local
 /// Bus 3.0, 3.2.2.3.2).
 pub mod pci {
+    /// CONFIG_ADDRESS (CF8h): enable bit, bus, device, function, register.
     pub const CONFIG_ADDRESS: u16 = 0xCF8;
+    /// CONFIG_DATA (CFCh-CFFh): the addressed register.
     pub const CONFIG_DATA: u16 = 0xCFC;
     /// The enable bit of a CONFIG_ADDRESS value.
     pub const ENABLE: u32 = 1 << 31;
@@ -272,7 +277,9 @@ pub mod pci {
     /// Intel 82371AB (PIIX4) power management function, 00:01.3 on QEMU's
     /// `pc` machine: vendor and device ID as one dword.
     pub const PIIX4_PM_ID: u32 = 0x7113_8086;
+    /// The PIIX4 PM function's device number on bus 0.
     pub const PIIX4_PM_DEV: u8 = 1;
+    /// The PIIX4 PM function's function number.
     pub const PIIX4_PM_FUNC: u8 = 3;
     /// PIIX4 PM base address register (PMBA) and its I/O-space bit.
     pub const PIIX4_PMBA: u8 = 0x40;

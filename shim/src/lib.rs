@@ -12,7 +12,7 @@
 //!
 //! Cargo features add the backends, as sibling modules behind
 //! [`backend::Backend`]:
-//! - `kvm`: [`kvm::serve_trap`], the adapter a kvm-ioctls VMM's exit loop
+//! - `kvm`: `kvm::serve_trap`, the adapter a kvm-ioctls VMM's exit loop
 //!   calls, and pbios's own KVM VM;
 //! - `tcg`: QEMU's TCG driven over the GDB remote protocol;
 //! - `cli`: the `pbios` binary.
@@ -39,6 +39,7 @@ pub mod vcpu;
 
 /// The ROM↔shim contract (trap port, stub layout, ROM header, fixed
 /// addresses), re-exported so an embedder needs only this crate.
+#[doc(inline)]
 pub use abi;
 
 #[cfg(feature = "kvm")]

@@ -41,7 +41,7 @@ impl From<HeaderError> for RomError {
 
 /// The pbios ROM this crate ships (`rom/bios.bin`, built from `bios/` by
 /// `cargo xtask rom` with a pinned nightly; CI rebuilds it and checks it is
-/// byte for byte the same). Trap kind `out`, port [`abi::TRAP_PORT`].
+/// byte for byte the same). Trap kind `out`, port [`crate::abi::TRAP_PORT`].
 pub const BUILTIN_ROM: &[u8; abi::ROM_SIZE] = include_bytes!("../rom/bios.bin");
 
 /// A checked ROM image.

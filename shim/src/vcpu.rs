@@ -6,7 +6,7 @@
 //!
 //! A [`Vcpu`] is one virtual CPU stopped at a BIOS trap: an instruction
 //! of the ROM's trap kind (`out 0E7h, al`, `vmcall` or `vmmcall`) at a site
-//! the ROM header lists ([`abi::header::RomHeader::is_trap_site`]): one of
+//! the ROM header lists ([`crate::abi::header::RomHeader::is_trap_site`]): one of
 //! the 256 interrupt stubs (each `trap; iret`) or the private-service
 //! routine POST calls (`trap; ret`, in 32-bit flat mode).
 //!

@@ -505,6 +505,60 @@ fn build_images() -> Result<Vec<PathBuf>> {
     pbios_tests::images::build_all()
 }
 
+/// Builds the VMM docs/embedding.md spells out: its Rust code blocks, in
+/// order (all but the custom-layout sketch), as one program in a crate of
+/// its own under target/pbios/doc-vmm, against this checkout's pbios and the
+/// workspace's locked dependency versions. Returns the binary.
+fn build_doc_vmm() -> Result<PathBuf> {
+    let page = root().join("docs/embedding.md");
+    let text = std::fs::read_to_string(&page).map_err(|e| format!("{}: {e}", page.display()))?;
+    let mut code = String::new();
+    let mut block: Option<String> = None;
+    for line in text.lines() {
+        match (&mut block, line.trim_end()) {
+            (None, "```rust") => block = Some(String::new()),
+            (Some(b), "```") => {
+                if !b.starts_with("let layout = MemoryMap::custom(") {
+                    code += b;
+                }
+                block = None;
+            }
+            (Some(b), l) => {
+                b.push_str(l);
+                b.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    if !code.contains("fn main()") {
+        return Err(format!("{}: no Rust code with a main", page.display()));
+    }
+    let dir = out_dir().join("doc-vmm");
+    std::fs::create_dir_all(dir.join("src")).map_err(|e| e.to_string())?;
+    let shim = root().join("shim");
+    let manifest = format!(
+        "[package]\nname = \"doc-vmm\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+         [workspace]\n\n[dependencies]\n\
+         pbios = {{ path = {:?}, default-features = false, features = [\"kvm\"] }}\n\
+         kvm-ioctls = \"0.25\"\nkvm-bindings = \"0.14\"\n\
+         vm-memory = {{ version = \"0.18\", features = [\"backend-mmap\"] }}\n",
+        shim.display().to_string()
+    );
+    let write =
+        |p: PathBuf, s: &[u8]| std::fs::write(&p, s).map_err(|e| format!("{}: {e}", p.display()));
+    write(dir.join("Cargo.toml"), manifest.as_bytes())?;
+    write(dir.join("src/main.rs"), code.as_bytes())?;
+    // The workspace's lock: the same versions, and nothing to fetch.
+    std::fs::copy(root().join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| e.to_string())?;
+    eprintln!("xtask: building docs/embedding.md's VMM");
+    let mut c = clean("cargo");
+    c.current_dir(&dir);
+    c.args(["build", "--quiet", "--release", "--offline", "--target-dir"])
+        .arg(root().join("target/doc-vmm"));
+    status(c, "building docs/embedding.md's code")?;
+    Ok(root().join("target/doc-vmm/release/doc-vmm"))
+}
+
 /// The C header of the C ABI, generated from capi/src/lib.rs by cbindgen.
 fn header_path() -> PathBuf {
     root().join("capi/include/pbios.h")
@@ -606,11 +660,16 @@ fn run_examples() -> Result<()> {
             .collect();
         Ok((lines, out.status.code()))
     };
+    let doc_vmm = build_doc_vmm()?;
     let (want, want_status) = run(root().join("target/release/pbios"))?;
     if want.last().map(String::as_str) != Some("Done.") {
         return Err(format!("pbios did not finish the demo: {want:?}"));
     }
-    for program in [root().join("target/release/examples/minimal_vmm"), minivmm] {
+    for program in [
+        root().join("target/release/examples/minimal_vmm"),
+        minivmm,
+        doc_vmm,
+    ] {
         let (got, got_status) = run(program.clone())?;
         if got != want || got_status != want_status {
             let first = got.iter().zip(&want).position(|(a, b)| a != b);

@@ -1,5 +1,5 @@
 //! The backends that run the pbios ROM, as sibling plug-ins behind one
-//! trait: [`kvm`] (KVM through kvm-ioctls) and [`tcg`] (QEMU's TCG driven
+//! trait: `kvm` (KVM through kvm-ioctls) and `tcg` (QEMU's TCG driven
 //! over the GDB remote protocol). Each consumes one [`MachineSpec`] and
 //! builds the [`Bios`] itself, complete; neither imports the other.
 

@@ -26,7 +26,7 @@ pub fn enable_sync_regs(kvm: &Kvm, vcpu: &mut VcpuFd) -> bool {
 }
 
 /// Serves the BIOS call `vcpu` stopped at: call it for a `VcpuExit::IoOut`
-/// on [`abi::TRAP_PORT`], then `run()` the vCPU again. It reads the
+/// on [`crate::abi::TRAP_PORT`], then `run()` the vCPU again. It reads the
 /// registers, runs the service on `bios` with `mem` as guest RAM, and
 /// writes back what changed: the FLAGS image on the guest's stack, the
 /// registers, and RIP past the OUT when KVM left it on the trap (its fast

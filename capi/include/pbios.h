@@ -302,8 +302,9 @@ int pbios_ram_ranges(const struct Pbios *pb, struct PbiosRange *out, size_t cap)
 
 /**
  * Tells pbios that guest physical `guest_addr..+size` is host memory at
- * `host` (the VMM's mapping, as given to KVM_SET_USER_MEMORY_REGION).
- * Only before the first trap.
+ * `host` (the VMM's mapping, as given to KVM_SET_USER_MEMORY_REGION), all
+ * page-aligned. Only before the first trap, which checks that the ranges
+ * added are exactly [`pbios_ram_ranges`]'s (no ROM copy, no more).
  *
  * # Safety
  * `pb` is a live handle; `host` is a read/write mapping of `size` bytes
@@ -320,6 +321,23 @@ int pbios_add_ram(struct Pbios *pb, uint64_t guest_addr, void *host, uint64_t si
  * `pb` is a live handle; `path` is a NUL-terminated string.
  */
 int pbios_attach_disk(struct Pbios *pb, const char *path, int kind, bool read_only);
+
+/**
+ * The platform the MP and ACPI tables describe: `cpus` CPUs (1-64, APIC
+ * IDs 0..cpus), ACPI tables or not, and the ports the FADT names for the
+ * PM1a event block (`pm_base`; control at `pm_base + 4`) and the reset
+ * register (`reset_port`). Default: 1 CPU, ACPI with PM1a at 600h and
+ * reset at CF9h, which the VMM must then emulate (or turn ACPI off) for
+ * an OS to power off or reset. Only before the first trap.
+ *
+ * # Safety
+ * `pb` is a live handle.
+ */
+int pbios_set_platform(struct Pbios *pb,
+                       uint8_t cpus,
+                       bool acpi,
+                       uint16_t pm_base,
+                       uint16_t reset_port);
 
 /**
  * Sends INT 10h's teletype output to `fd` (duplicated; default: nowhere).

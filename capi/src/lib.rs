@@ -15,6 +15,9 @@
 //! [`pbios_destroy`] flushes and frees. Errors are negative codes
 //! (`PBIOS_ERR_*`) with a message from [`pbios_last_error`]; no call
 //! unwinds into C.
+//!
+//! A handle is used from one thread at a time (the boot CPU's: only CPU 0
+//! makes BIOS calls); it may move between threads.
 #![deny(missing_docs)]
 #![allow(clippy::missing_safety_doc)] // Each function's docs state its contract.
 
@@ -22,6 +25,7 @@ use pbios::abi::header::RomHeader;
 use pbios::disk::{Disk, Drives, MediaKind, Removable};
 use pbios::mem::{GuestRam, Memory};
 use pbios::memmap::{E820Entry, E820Type, MemoryMap};
+use pbios::platform::Platform;
 use pbios::rom::BUILTIN_ROM;
 use pbios::vcpu::{serve_trap, TrapState, Vcpu};
 use pbios::{Bios, Devices, Exit, Regs};
@@ -157,11 +161,14 @@ pub struct PbiosE820Entry {
 /// A pbios instance (opaque to C).
 pub struct Pbios {
     memmap: MemoryMap,
+    platform: Platform,
     drives: Drives,
     console: Option<std::fs::File>,
     ram: Vec<(u64, usize, usize)>,
     started: Option<(Bios, GuestMemoryMmap)>,
     exit: Option<Exit>,
+    /// A call panicked: the handle's state is unknown.
+    poisoned: bool,
 }
 
 thread_local! {
@@ -176,7 +183,10 @@ fn set_error(msg: impl std::fmt::Display) {
 /// Runs `f`, turning an `Err((code, message))` and a panic into a code.
 fn guard(f: impl FnOnce() -> Result<c_int, (c_int, String)>) -> c_int {
     match catch_unwind(AssertUnwindSafe(f)) {
-        Ok(Ok(v)) => v,
+        Ok(Ok(v)) => {
+            set_error("");
+            v
+        }
         Ok(Err((code, msg))) => {
             set_error(msg);
             code
@@ -196,17 +206,48 @@ fn invalid(msg: &str) -> (c_int, String) {
 /// `pb` is null or a handle from `pbios_create*` not yet destroyed.
 unsafe fn handle<'a>(pb: *mut Pbios) -> Result<&'a mut Pbios, (c_int, String)> {
     // SAFETY: the caller's contract.
-    unsafe { pb.as_mut() }.ok_or_else(|| invalid("null pbios handle"))
+    let pb = unsafe { pb.as_mut() }.ok_or_else(|| invalid("null pbios handle"))?;
+    if pb.poisoned {
+        return Err((
+            PBIOS_ERR_PANIC,
+            "this handle panicked earlier: destroy it".into(),
+        ));
+    }
+    Ok(pb)
+}
+
+/// Runs `f` on the live handle `pb`, poisoning it if `f` panics.
+///
+/// # Safety
+/// `pb` is null or a live handle.
+unsafe fn with_handle(
+    pb: *mut Pbios,
+    f: impl FnOnce(&mut Pbios) -> Result<c_int, (c_int, String)>,
+) -> c_int {
+    let r = guard(|| {
+        // SAFETY: the caller's contract.
+        let h = unsafe { handle(pb) }?;
+        f(h)
+    });
+    if r == PBIOS_ERR_PANIC {
+        // SAFETY: the caller's contract; only the flag is touched.
+        if let Some(h) = unsafe { pb.as_mut() } {
+            h.poisoned = true;
+        }
+    }
+    r
 }
 
 fn new_handle(memmap: MemoryMap) -> *mut Pbios {
     Box::into_raw(Box::new(Pbios {
         memmap,
+        platform: Platform::default(),
         drives: Drives::default(),
         console: None,
         ram: Vec::new(),
         started: None,
         exit: None,
+        poisoned: false,
     }))
 }
 
@@ -337,8 +378,9 @@ pub unsafe extern "C" fn pbios_ram_ranges(
 }
 
 /// Tells pbios that guest physical `guest_addr..+size` is host memory at
-/// `host` (the VMM's mapping, as given to KVM_SET_USER_MEMORY_REGION).
-/// Only before the first trap.
+/// `host` (the VMM's mapping, as given to KVM_SET_USER_MEMORY_REGION), all
+/// page-aligned. Only before the first trap, which checks that the ranges
+/// added are exactly [`pbios_ram_ranges`]'s (no ROM copy, no more).
 ///
 /// # Safety
 /// `pb` is a live handle; `host` is a read/write mapping of `size` bytes
@@ -350,19 +392,35 @@ pub unsafe extern "C" fn pbios_add_ram(
     host: *mut c_void,
     size: u64,
 ) -> c_int {
-    guard(|| {
-        // SAFETY: the caller's contract.
-        let pb = unsafe { handle(pb) }?;
+    let body = |pb: &mut Pbios| {
         if pb.started.is_some() {
             return Err(invalid("pbios_add_ram after the BIOS started"));
         }
-        if host.is_null() || size == 0 || guest_addr.checked_add(size).is_none() {
-            return Err(invalid("empty or null RAM range"));
+        const PAGE: u64 = 4096;
+        let Some(end) = guest_addr.checked_add(size) else {
+            return Err(invalid("RAM range wraps"));
+        };
+        if host.is_null()
+            || size == 0
+            || !guest_addr.is_multiple_of(PAGE)
+            || !size.is_multiple_of(PAGE)
+            || !(host as usize as u64).is_multiple_of(PAGE)
+        {
+            return Err(invalid("RAM range empty, null or not page-aligned"));
+        }
+        if pb
+            .ram
+            .iter()
+            .any(|&(g, _, s)| guest_addr < g + s as u64 && g < end)
+        {
+            return Err(invalid("RAM range overlaps one added before"));
         }
         let size = usize::try_from(size).map_err(|_| invalid("RAM range too large"))?;
         pb.ram.push((guest_addr, host as usize, size));
         Ok(PBIOS_OK)
-    })
+    };
+    // SAFETY: the caller's contract.
+    unsafe { with_handle(pb, body) }
 }
 
 /// Attaches the raw image `path` as a drive of `kind` (`PBIOS_DISK_*`);
@@ -378,9 +436,7 @@ pub unsafe extern "C" fn pbios_attach_disk(
     kind: c_int,
     read_only: bool,
 ) -> c_int {
-    guard(|| {
-        // SAFETY: the caller's contract.
-        let pb = unsafe { handle(pb) }?;
+    let body = |pb: &mut Pbios| {
         if pb.started.is_some() {
             return Err(invalid(
                 "pbios_attach_disk after the BIOS started (use pbios_change_media)",
@@ -396,7 +452,9 @@ pub unsafe extern "C" fn pbios_attach_disk(
             _ => return Err(invalid("no free drive of that kind")),
         }
         Ok(PBIOS_OK)
-    })
+    };
+    // SAFETY: the caller's contract.
+    unsafe { with_handle(pb, body) }
 }
 
 /// # Safety
@@ -406,9 +464,8 @@ unsafe fn open_disk(path: *const c_char, kind: c_int, ro: bool) -> Result<Disk, 
         return Err(invalid("null path"));
     }
     // SAFETY: the caller's contract.
-    let path = unsafe { CStr::from_ptr(path) }
-        .to_str()
-        .map_err(|_| invalid("path is not UTF-8"))?;
+    let bytes = unsafe { CStr::from_ptr(path) }.to_bytes();
+    let path = <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(bytes);
     let kind = match kind {
         PBIOS_DISK_HARD => MediaKind::HardDisk,
         PBIOS_DISK_FLOPPY => MediaKind::Floppy,
@@ -418,6 +475,42 @@ unsafe fn open_disk(path: *const c_char, kind: c_int, ro: bool) -> Result<Disk, 
     Disk::attach(path.as_ref(), kind, ro).map_err(|e| (PBIOS_ERR_IO, e.to_string()))
 }
 
+/// The platform the MP and ACPI tables describe: `cpus` CPUs (1-64, APIC
+/// IDs 0..cpus), ACPI tables or not, and the ports the FADT names for the
+/// PM1a event block (`pm_base`; control at `pm_base + 4`) and the reset
+/// register (`reset_port`). Default: 1 CPU, ACPI with PM1a at 600h and
+/// reset at CF9h, which the VMM must then emulate (or turn ACPI off) for
+/// an OS to power off or reset. Only before the first trap.
+///
+/// # Safety
+/// `pb` is a live handle.
+#[no_mangle]
+pub unsafe extern "C" fn pbios_set_platform(
+    pb: *mut Pbios,
+    cpus: u8,
+    acpi: bool,
+    pm_base: u16,
+    reset_port: u16,
+) -> c_int {
+    let body = |pb: &mut Pbios| {
+        if pb.started.is_some() {
+            return Err(invalid("pbios_set_platform after the BIOS started"));
+        }
+        if !(1..=pbios::platform::MAX_CPUS).contains(&cpus) {
+            return Err(invalid("cpus must be 1-64"));
+        }
+        pb.platform = Platform {
+            cpus,
+            acpi,
+            pm_base,
+            reset_port,
+        };
+        Ok(PBIOS_OK)
+    };
+    // SAFETY: the caller's contract.
+    unsafe { with_handle(pb, body) }
+}
+
 /// Sends INT 10h's teletype output to `fd` (duplicated; default: nowhere).
 /// Only before the first trap.
 ///
@@ -425,9 +518,7 @@ unsafe fn open_disk(path: *const c_char, kind: c_int, ro: bool) -> Result<Disk, 
 /// `pb` is a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn pbios_set_console_fd(pb: *mut Pbios, fd: c_int) -> c_int {
-    guard(|| {
-        // SAFETY: the caller's contract.
-        let pb = unsafe { handle(pb) }?;
+    let body = |pb: &mut Pbios| {
         if pb.started.is_some() {
             return Err(invalid("pbios_set_console_fd after the BIOS started"));
         }
@@ -442,7 +533,9 @@ pub unsafe extern "C" fn pbios_set_console_fd(pb: *mut Pbios, fd: c_int) -> c_in
         // SAFETY: `dup` is a fresh descriptor this File now owns.
         pb.console = Some(unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(dup) });
         Ok(PBIOS_OK)
-    })
+    };
+    // SAFETY: the caller's contract.
+    unsafe { with_handle(pb, body) }
 }
 
 impl Pbios {
@@ -451,11 +544,18 @@ impl Pbios {
         if self.started.is_some() {
             return Ok(());
         }
-        if self.ram.is_empty() {
-            return Err(invalid("no guest RAM given (pbios_add_ram)"));
-        }
         let mut ram = self.ram.clone();
         ram.sort_unstable();
+        let given: Vec<(u64, usize)> = ram.iter().map(|&(g, _, s)| (g, s)).collect();
+        if given != self.memmap.ram_ranges() {
+            return Err((
+                PBIOS_ERR_LAYOUT,
+                format!(
+                    "the RAM added ({given:x?}) is not the layout's ({:x?}; see pbios_ram_ranges)",
+                    self.memmap.ram_ranges()
+                ),
+            ));
+        }
         let mut regions = Vec::new();
         for (guest, host, size) in ram {
             // SAFETY: pbios_add_ram's contract: `host` is a live read/write
@@ -480,7 +580,9 @@ impl Pbios {
             devices.console = Box::new(c);
         }
         let rom = pbios::Rom::builtin();
-        let bios = Bios::builder(rom.header, self.memmap.clone(), devices).build();
+        let bios = Bios::builder(rom.header, self.memmap.clone(), devices)
+            .platform(self.platform)
+            .build();
         self.started = Some((bios, mem));
         Ok(())
     }
@@ -497,9 +599,7 @@ impl Pbios {
 /// `pb` is a live handle; `regs` points at a writable [`PbiosRegs`].
 #[no_mangle]
 pub unsafe extern "C" fn pbios_serve_trap(pb: *mut Pbios, regs: *mut PbiosRegs) -> c_int {
-    guard(|| {
-        // SAFETY: the caller's contract.
-        let pb = unsafe { handle(pb) }?;
+    let body = |pb: &mut Pbios| {
         // SAFETY: the caller's contract.
         let regs = unsafe { regs.as_mut() }.ok_or_else(|| invalid("null registers"))?;
         pb.start()?;
@@ -520,7 +620,9 @@ pub unsafe extern "C" fn pbios_serve_trap(pb: *mut Pbios, regs: *mut PbiosRegs) 
             result |= PBIOS_STOP;
         }
         Ok(result)
-    })
+    };
+    // SAFETY: the caller's contract.
+    unsafe { with_handle(pb, body) }
 }
 
 /// The process exit status for the run's end after [`PBIOS_STOP`] (2 for
@@ -544,16 +646,16 @@ pub unsafe extern "C" fn pbios_exit_status(pb: *const Pbios, value: u8) -> c_int
 /// `pb` is a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn pbios_flush(pb: *mut Pbios) -> c_int {
-    guard(|| {
-        // SAFETY: the caller's contract.
-        let pb = unsafe { handle(pb) }?;
+    let body = |pb: &mut Pbios| {
         let r = match &pb.started {
             Some((bios, _)) => bios.flush(),
             None => pb.drives.flush(),
         };
         r.map(|()| PBIOS_OK)
             .map_err(|e| (PBIOS_ERR_IO, e.to_string()))
-    })
+    };
+    // SAFETY: the caller's contract.
+    unsafe { with_handle(pb, body) }
 }
 
 /// Forgets what the BIOS kept across calls, for a guest reboot (the VMM
@@ -563,14 +665,15 @@ pub unsafe extern "C" fn pbios_flush(pb: *mut Pbios) -> c_int {
 /// `pb` is a live handle.
 #[no_mangle]
 pub unsafe extern "C" fn pbios_reset(pb: *mut Pbios) -> c_int {
-    guard(|| {
-        // SAFETY: the caller's contract.
-        let pb = unsafe { handle(pb) }?;
+    let body = |pb: &mut Pbios| {
         if let Some((bios, _)) = pb.started.as_mut() {
             bios.reset();
         }
+        pb.exit = None;
         Ok(PBIOS_OK)
-    })
+    };
+    // SAFETY: the caller's contract.
+    unsafe { with_handle(pb, body) }
 }
 
 /// Changes the medium of the floppy or CD-ROM drive (`kind`
@@ -586,9 +689,7 @@ pub unsafe extern "C" fn pbios_change_media(
     path: *const c_char,
     read_only: bool,
 ) -> c_int {
-    guard(|| {
-        // SAFETY: the caller's contract.
-        let pb = unsafe { handle(pb) }?;
+    let body = |pb: &mut Pbios| {
         let drive = match kind {
             PBIOS_DISK_FLOPPY => Removable::Floppy,
             PBIOS_DISK_CDROM => Removable::Cdrom,
@@ -605,10 +706,17 @@ pub unsafe extern "C" fn pbios_change_media(
             None => pb.drives.change(drive, disk),
         };
         match changed {
-            Ok(_) => Ok(PBIOS_OK),
+            // The medium taken out keeps what the guest wrote to it.
+            Ok(Some(old)) => old
+                .flush()
+                .map(|()| PBIOS_OK)
+                .map_err(|e| (PBIOS_ERR_IO, format!("flushing the ejected image: {e}"))),
+            Ok(None) => Ok(PBIOS_OK),
             Err(_) => Err(invalid("that image is not of the drive's kind")),
         }
-    })
+    };
+    // SAFETY: the caller's contract.
+    unsafe { with_handle(pb, body) }
 }
 
 /// Flushes the drives (errors are dropped: call [`pbios_flush`] first to
@@ -753,7 +861,7 @@ mod tests {
             let mut regs = PbiosRegs::default();
             assert_eq!(
                 pbios_serve_trap(pb, &mut regs),
-                PBIOS_ERR_INVALID,
+                PBIOS_ERR_LAYOUT,
                 "no RAM yet"
             );
             let bad = CString::new("/nonexistent/disk.img").unwrap();
@@ -780,25 +888,45 @@ mod tests {
 
     #[test]
     fn a_trap_is_served_on_registers_from_c() {
-        const LEN: usize = 0xA_0000;
-        // SAFETY: a fresh anonymous mapping, unmapped at the end.
-        let ram = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                LEN,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
+        let anon = |len: usize| {
+            // SAFETY: a fresh anonymous mapping (unmapped by process exit).
+            let p = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    len,
+                    libc::PROT_READ | libc::PROT_WRITE,
+                    libc::MAP_SHARED | libc::MAP_ANONYMOUS,
+                    -1,
+                    0,
+                )
+            };
+            assert_ne!(p, libc::MAP_FAILED);
+            p
         };
-        assert_ne!(ram, libc::MAP_FAILED);
-        let pb = pbios_create(64 << 20);
-        // SAFETY: `ram` is mapped until after `pb` is destroyed.
+        let pb = pbios_create(4 << 20);
+        let mut ranges = [PbiosRange::default(); 8];
+        // SAFETY: the mappings stay until the process ends.
         unsafe {
+            let n = pbios_ram_ranges(pb, ranges.as_mut_ptr(), 8) as usize;
+            let mut regs = PbiosRegs::default();
+            let conventional = anon(ranges[0].size as usize);
+            assert_eq!(pbios_add_ram(pb, 0, conventional, ranges[0].size), 0);
+            assert_eq!(
+                pbios_add_ram(pb, 0x1000, conventional, 0x1000),
+                PBIOS_ERR_INVALID,
+                "overlap"
+            );
+            assert_eq!(
+                pbios_serve_trap(pb, &mut regs),
+                PBIOS_ERR_LAYOUT,
+                "not all of the layout's RAM yet"
+            );
+            for r in &ranges[1..n] {
+                assert_eq!(pbios_add_ram(pb, r.base, anon(r.size as usize), r.size), 0);
+            }
+            let ram = conventional;
             // What POST leaves in the BDA: 40:13, KiB of conventional memory.
             std::ptr::write_unaligned((ram as *mut u8).add(0x413).cast::<u16>(), 639);
-            assert_eq!(pbios_add_ram(pb, 0, ram, LEN as u64), 0);
             // INT 12h from real mode: CS:IP on INT 12h's stub (F000:F841),
             // the trap not yet skipped, SS:SP at an IRET frame.
             let mut regs = PbiosRegs {
@@ -824,8 +952,9 @@ mod tests {
                 u64::from(abi::stub_offset(0x12)) + 2,
                 "past the OUT"
             );
+            assert_eq!(pbios_reset(pb), PBIOS_OK);
+            assert_eq!(pbios_exit_status(pb, 3), 7, "no stop recorded");
             pbios_destroy(pb);
-            libc::munmap(ram, LEN);
         }
     }
 }

@@ -114,6 +114,9 @@ int main(int argc, char **argv)
 		pbios_die(argv[1]);
 	if (pbios_set_console_fd(pb, STDOUT_FILENO) < 0)
 		pbios_die("pbios_set_console_fd");
+	/* One CPU and no ACPI tables: this VMM has no PM1a or reset register. */
+	if (pbios_set_platform(pb, 1, false, 0x600, 0xCF9) < 0)
+		pbios_die("pbios_set_platform");
 
 	/* The VM: KVM's real-mode pages, the in-kernel PIC and PIT. */
 	int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);

@@ -130,9 +130,8 @@ impl BiosBuilder {
     /// The CPUs, ACPI choice and ACPI ports the tables describe (default:
     /// one CPU, ACPI on, PM1a at 600h, reset at CF9h). `cpus` is kept to
     /// 1..=[`platform::MAX_CPUS`].
-    pub fn platform(mut self, mut platform: Platform) -> BiosBuilder {
-        platform.cpus = platform.cpus.clamp(1, platform::MAX_CPUS);
-        self.platform = platform;
+    pub fn platform(mut self, platform: Platform) -> BiosBuilder {
+        self.platform = platform.clamped();
         self
     }
 
@@ -192,7 +191,10 @@ impl Bios {
 
     /// Changes the medium in a removable drive (`None` ejects it) and
     /// returns the one taken out; a disk of the wrong kind is handed back.
-    /// The guest sees the new medium at its next INT 13h call.
+    /// The guest sees the new medium at its next INT 13h call. An empty
+    /// drive answers as absent (the BDA's equipment word still says what
+    /// POST found), so insert into a drive that had a medium at power-on
+    /// for the guest to see one drive throughout.
     pub fn change_media(
         &mut self,
         drive: Removable,
@@ -212,7 +214,8 @@ impl Bios {
 
     /// Forgets what the BIOS kept across calls, for a guest reboot: the
     /// next trap is POST's again. The drives, the devices and the RTC's
-    /// offset (the CMOS clock survives a reset) stay.
+    /// offset (the CMOS clock survives a reset) stay, and [`Bios::stats`]
+    /// keeps counting across reboots.
     pub fn reset(&mut self) {
         self.state = BiosState {
             rtc_offset: self.state.rtc_offset,

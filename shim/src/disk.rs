@@ -383,7 +383,8 @@ impl Disk {
     }
 
     fn check_range(&self, lba: u64, len: usize) -> Result<u64, DiskError> {
-        let count = (len / self.sector_size) as u64;
+        // A partial last sector counts as one: nothing past the disk.
+        let count = len.div_ceil(self.sector_size) as u64;
         if !self.contains(lba, count) {
             return Err(DiskError::OutOfRange {
                 lba,

@@ -59,11 +59,25 @@ pub enum MemError {
     #[error("guest RAM must cover conventional memory (0-9FFFFh)")]
     NoConventionalMemory,
     /// The table range is not RAM reserved in the E820 map.
-    #[error("the platform tables at {0:#x} must be RAM, reserved in the E820 map, below 4 GiB")]
+    #[error("the platform tables at {0:#x} must be 16-byte aligned RAM, reserved in the E820 map, between 1 MiB and 4 GiB")]
     TablesPlacement(u64),
-    /// A RAM range is empty or wraps around.
-    #[error("guest RAM range at {0:#x} is empty or wraps")]
+    /// A RAM range is empty, not page-aligned, or wraps around.
+    #[error("guest RAM range at {0:#x} is empty, not 4 KiB-aligned, or wraps")]
     BadRamRange(u64),
+    /// Two RAM ranges overlap.
+    #[error("guest RAM range at {0:#x} overlaps another")]
+    RamOverlap(u64),
+    /// RAM where the ROM or KVM's pages must be.
+    #[error(
+        "guest RAM range at {0:#x} covers the ROM (F0000h, FFFF0000h) or KVM's pages (FEFFC000h)"
+    )]
+    RamOverFirmware(u64),
+    /// An E820 RAM entry with no RAM behind it.
+    #[error("E820 RAM entry at {0:#x} is not backed by a RAM range")]
+    E820NotBacked(u64),
+    /// The EBDA listed as usable RAM.
+    #[error("the EBDA (9FC00h-9FFFFh) must not be usable RAM in the E820 map")]
+    EbdaNotReserved,
 }
 
 /// Where guest RAM is.
@@ -164,14 +178,49 @@ impl MemoryMap {
     /// reserved in `e820`). RAM must cover conventional memory (0-9FFFFh:
     /// the IVT, the BDA and the EBDA at [`EBDA_BASE`]).
     pub fn custom(
-        ram: Vec<(u64, u64)>,
+        mut ram: Vec<(u64, u64)>,
         e820: Vec<E820Entry>,
         tables_base: u64,
     ) -> Result<MemoryMap, MemError> {
-        for &(base, size) in &ram {
-            if size == 0 || base.checked_add(size).is_none() || usize::try_from(size).is_err() {
+        const PAGE: u64 = 4 * KIB;
+        let overlaps = |a: u64, a_end: u64, b: u64, b_end: u64| a < b_end && b < a_end;
+        let firmware = [
+            (
+                u64::from(abi::ROM_BASE),
+                u64::from(abi::ROM_BASE) + abi::ROM_SIZE as u64,
+            ),
+            (KVM_IDENTITY_MAP, KVM_RESERVED_END),
+            (abi::ROM_HIGH_BASE, HIGH_RAM_START),
+        ];
+        ram.sort_unstable();
+        let mut prev_end = 0;
+        for (i, &(base, size)) in ram.iter().enumerate() {
+            let end = match base.checked_add(size) {
+                Some(end) if size > 0 && base.is_multiple_of(PAGE) && size.is_multiple_of(PAGE) => {
+                    end
+                }
+                _ => return Err(MemError::BadRamRange(base)),
+            };
+            if usize::try_from(size).is_err() {
                 return Err(MemError::BadRamRange(base));
             }
+            if i > 0 && base < prev_end {
+                return Err(MemError::RamOverlap(base));
+            }
+            if firmware
+                .iter()
+                .any(|&(f, f_end)| overlaps(base, end, f, f_end))
+            {
+                return Err(MemError::RamOverFirmware(base));
+            }
+            prev_end = end;
+        }
+        let covered = |base: u64, len: u64| {
+            ram.iter()
+                .any(|&(b, s)| b <= base && base.saturating_add(len) <= b + s)
+        };
+        if !covered(0, CONVENTIONAL_TOP) {
+            return Err(MemError::NoConventionalMemory);
         }
         let mut end = 0;
         for (i, e) in e820.iter().enumerate() {
@@ -181,21 +230,24 @@ impl MemoryMap {
             if i > 0 && e.base < end {
                 return Err(MemError::E820Order(e.base));
             }
+            if e.kind == E820Type::Ram {
+                if !covered(e.base, e.length) {
+                    return Err(MemError::E820NotBacked(e.base));
+                }
+                if overlaps(e.base, e_end, EBDA_BASE, CONVENTIONAL_TOP) {
+                    return Err(MemError::EbdaNotReserved);
+                }
+            }
             end = e_end;
-        }
-        let covered = |base: u64, len: u64| {
-            ram.iter()
-                .any(|&(b, s)| b <= base && base.saturating_add(len) <= b + s)
-        };
-        if !covered(0, CONVENTIONAL_TOP) {
-            return Err(MemError::NoConventionalMemory);
         }
         let reserved = e820.iter().any(|e| {
             e.kind == E820Type::Reserved
                 && e.base <= tables_base
-                && tables_base.saturating_add(TABLES_SIZE) <= e.base + e.length
+                && tables_base.saturating_add(TABLES_SIZE) <= e.base.saturating_add(e.length)
         });
-        if !covered(tables_base, TABLES_SIZE)
+        if tables_base < HIGH_MEMORY
+            || !tables_base.is_multiple_of(16)
+            || !covered(tables_base, TABLES_SIZE)
             || !reserved
             || tables_base.saturating_add(TABLES_SIZE) > HIGH_RAM_START
         {
@@ -207,20 +259,33 @@ impl MemoryMap {
             .map(|r| (r.0 + r.1).min(HIGH_RAM_START))
             .max()
             .unwrap_or(HIGH_MEMORY);
+        // Disjoint ranges: the sum cannot pass 2^64, but stay safe.
         let high_size = ram
             .iter()
             .map(|&(b, s)| (b + s).saturating_sub(b.max(HIGH_RAM_START)))
-            .sum();
+            .fold(0u64, u64::saturating_add);
         Ok(MemoryMap {
             // As for the default layout: the RAM a PC of this shape has,
             // counting the legacy hole below 1 MiB.
-            total: low_top + high_size,
+            total: low_top.saturating_add(high_size),
             low_top,
             high_size,
             e820,
             ram: ram.into_iter().map(|(b, s)| (b, s as usize)).collect(),
             tables_base,
         })
+    }
+
+    /// Whether this is pbios's default layout for its RAM size
+    /// ([`MemoryMap::new`]), the one QEMU's `-m` also builds.
+    pub fn is_default(&self) -> bool {
+        MemoryMap::new(self.total).as_ref() == Ok(self)
+    }
+
+    /// Top of the RAM that starts at 1 MiB and is usable, below the
+    /// platform tables (INT 15h E801h and 88h).
+    pub fn extended_top(&self) -> u64 {
+        self.tables_base.min(self.low_top).max(HIGH_MEMORY)
     }
 
     /// The E820 map: sorted by base, non-overlapping.
@@ -375,8 +440,53 @@ mod tests {
             Err(MemError::E820Order(MIB))
         );
         assert_eq!(
-            MemoryMap::custom(vec![(MIB, 63 * MIB)], e820, 16 * MIB),
+            MemoryMap::custom(vec![(MIB, 63 * MIB)], e820.clone(), 16 * MIB),
             Err(MemError::NoConventionalMemory)
         );
+        // Hostile layouts are refused, never a panic.
+        assert_eq!(
+            MemoryMap::custom(ram.clone(), e820.clone(), 0),
+            Err(MemError::TablesPlacement(0)),
+            "over the IVT"
+        );
+        let mut twice = ram.clone();
+        twice.push((MIB, MIB));
+        assert_eq!(
+            MemoryMap::custom(twice, e820.clone(), 16 * MIB),
+            Err(MemError::RamOverlap(MIB))
+        );
+        let high = vec![
+            (0, CONVENTIONAL_TOP),
+            (MIB, 63 * MIB),
+            (u64::MAX - 0xFFF, 0x1000),
+        ];
+        assert_eq!(
+            MemoryMap::custom(high, e820.clone(), 16 * MIB),
+            Err(MemError::BadRamRange(u64::MAX - 0xFFF))
+        );
+        let mut rom = ram.clone();
+        rom.push((0xF_0000, 0x1_0000));
+        assert_eq!(
+            MemoryMap::custom(rom, e820.clone(), 16 * MIB),
+            Err(MemError::RamOverFirmware(0xF_0000))
+        );
+        let mut ebda = e820.clone();
+        ebda[0].length = CONVENTIONAL_TOP;
+        assert_eq!(
+            MemoryMap::custom(ram.clone(), ebda, 16 * MIB),
+            Err(MemError::EbdaNotReserved)
+        );
+        let mut unbacked = e820.clone();
+        unbacked.push(E820Entry {
+            base: 4 * GIB,
+            length: GIB,
+            kind: E820Type::Ram,
+        });
+        assert_eq!(
+            MemoryMap::custom(ram.clone(), unbacked, 16 * MIB),
+            Err(MemError::E820NotBacked(4 * GIB))
+        );
+        assert!(!m.is_default() && d.is_default());
+        assert_eq!(m.extended_top(), 16 * MIB);
     }
 }

@@ -91,6 +91,15 @@ impl Platform {
         }
     }
 
+    /// This platform with `cpus` kept to 1..=[`MAX_CPUS`], as the tables,
+    /// the backends and the CMOS all describe it.
+    pub fn clamped(self) -> Platform {
+        Platform {
+            cpus: self.cpus.clamp(1, MAX_CPUS),
+            ..self
+        }
+    }
+
     /// The PM1a control block's port.
     pub fn pm1a_control(&self) -> u16 {
         self.pm_base.wrapping_add(4)

@@ -177,7 +177,7 @@ impl PlatformPorts {
             p if p == abi::pci::CONFIG_ADDRESS && data.len() == 4 => self.pci_address = v,
             // Bit 2 starts a reset (bit 1 chooses hard or soft).
             p if p == self.reset_port && data.len() == 1 && v & 0x04 != 0 => {
-                return PortEffect::Reset("reset control register (CF9h)");
+                return PortEffect::Reset("the reset control register");
             }
             p if p == pm_base => {
                 // Write one to clear.

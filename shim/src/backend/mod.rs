@@ -58,10 +58,11 @@ impl Accel {
         }
     }
 
-    /// `Auto` made concrete for this host.
+    /// `Auto` made concrete for this host and build (KVM only when this
+    /// pbios has the `kvm` backend).
     pub fn resolve(self) -> Accel {
         match self {
-            Accel::Auto if kvm_usable() => Accel::Kvm,
+            Accel::Auto if cfg!(feature = "kvm") && kvm_usable() => Accel::Kvm,
             Accel::Auto => Accel::Tcg,
             other => other,
         }

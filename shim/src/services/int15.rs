@@ -205,7 +205,7 @@ pub fn int15_e820_memory_map(r: &mut Regs, ctx: &mut Ctx) -> Status {
 /// Top of the usable RAM that starts at 1 MiB: the platform tables above
 /// it are reserved.
 fn ram_top(ctx: &Ctx) -> u64 {
-    ctx.memmap.tables_base()
+    ctx.memmap.extended_top()
 }
 
 /// INT 15h AX=E801h — get memory size for large configurations; out:
@@ -216,7 +216,7 @@ pub fn int15_e801_memory_size(r: &mut Regs, ctx: &mut Ctx) -> Status {
     let (low, high) = if top > 16 * MIB {
         (15 * MIB / KIB, (top - 16 * MIB) / (64 * KIB))
     } else {
-        ((top - HIGH_MEMORY) / KIB, 0)
+        (top.saturating_sub(HIGH_MEMORY) / KIB, 0)
     };
     r.set_ax(low as u16);
     r.set_cx(low as u16);
@@ -228,7 +228,7 @@ pub fn int15_e801_memory_size(r: &mut Regs, ctx: &mut Ctx) -> Status {
 /// INT 15h AH=88h — get extended memory size; out: AX=KiB above 1 MiB,
 /// at most FC00h (63 MiB).
 pub fn int15_88_extended_memory(r: &mut Regs, ctx: &mut Ctx) -> Status {
-    let kib = ((ram_top(ctx) - HIGH_MEMORY) / KIB).min(0xFC00);
+    let kib = (ram_top(ctx).saturating_sub(HIGH_MEMORY) / KIB).min(0xFC00);
     r.set_ax(kib as u16);
     Status::Cleared
 }

@@ -167,6 +167,7 @@ impl KvmMachine {
             devices,
             serial_out,
         } = spec;
+        let platform = platform.clamped();
         if rom.header.trap_kind != abi::TrapKind::Out {
             return Err(KvmError::TrapKind(rom.header.trap_kind.name()));
         }

@@ -13,8 +13,9 @@ use kvm_ioctls::{Cap, Kvm, SyncReg, VcpuFd};
 use vm_memory::GuestMemoryMmap;
 
 /// Asks KVM to hand the registers over in the shared `kvm_run` page at each
-/// exit (KVM_CAP_SYNC_REGS), which saves the GET/SET ioctls a BIOS call
-/// would take (about 6 µs each where KVM is emulated). Returns whether
+/// exit (KVM_CAP_SYNC_REGS), which saves the three or four GET/SET ioctls
+/// a BIOS call would take (about 6 µs each where KVM is emulated). Call it
+/// once, before the vCPU's first KVM_RUN, and leave it on. Returns whether
 /// this KVM offers it; [`serve_trap`] works either way.
 pub fn enable_sync_regs(kvm: &Kvm, vcpu: &mut VcpuFd) -> bool {
     if !kvm.check_extension(Cap::SyncRegs) {
@@ -32,6 +33,11 @@ pub fn enable_sync_regs(kvm: &Kvm, vcpu: &mut VcpuFd) -> bool {
 /// registers, and RIP past the OUT when KVM left it on the trap (its fast
 /// PIO path does; see docs/embedding.md). Returns why the run must end, if
 /// the service says so (INT 19h found nothing to boot).
+///
+/// With SYNC_REGS on, the new registers reach KVM at the next KVM_RUN:
+/// make no KVM_GET/SET_REGS or SREGS call between this and that run. When
+/// it returns an exit, everything is written through the ioctls instead,
+/// so a VMM that resets the vCPU next is not overridden.
 pub fn serve_trap(
     bios: &mut Bios,
     vcpu: &mut VcpuFd,
@@ -46,8 +52,17 @@ pub fn serve_trap(
         sync_regs: valid & sync == sync,
         saved: None,
         skip_pending: false,
+        dirty: false,
     };
-    Ok(serve(bios, &mut v)?.map(Exit::from))
+    let stop = serve(bios, &mut v)?;
+    if stop.is_some() && v.dirty {
+        let s = v.fd.sync_regs();
+        v.fd.set_regs(&s.regs).map_err(KvmError::SetRegs)?;
+        v.fd.set_sregs(&s.sregs).map_err(KvmError::SetRegs)?;
+        v.fd.clear_sync_dirty_reg(SyncReg::Register);
+        v.fd.clear_sync_dirty_reg(SyncReg::SystemRegister);
+    }
+    Ok(stop.map(Exit::from))
 }
 
 /// The vCPU and guest RAM at one trap ([`Vcpu`]).
@@ -61,14 +76,23 @@ pub(crate) struct KvmVcpu<'a> {
     pub(crate) header: RomHeader,
     /// This trap's OUT has not been skipped yet (see [`KvmVcpu::trap_state`]).
     pub(crate) skip_pending: bool,
+    /// Registers were handed to KVM through the sync area.
+    pub(crate) dirty: bool,
 }
 
 impl KvmVcpu<'_> {
     fn read_regs(&mut self) -> Result<(kvm_regs, kvm_sregs), KvmError> {
         if self.sync_regs {
             let s = self.fd.sync_regs();
-            Ok((s.regs, s.sregs))
-        } else {
+            // CR0.ET is set on every x86 CPU from reset on: a zero CR0 is a
+            // sync area KVM has not filled (SYNC_REGS turned on after the
+            // vCPU ran): read through the ioctls this time.
+            if s.sregs.cr0 != 0 {
+                return Ok((s.regs, s.sregs));
+            }
+            self.sync_regs = false;
+        }
+        {
             Ok((
                 self.fd.get_regs().map_err(KvmError::GetRegs)?,
                 self.fd.get_sregs().map_err(KvmError::GetRegs)?,
@@ -153,6 +177,7 @@ impl Vcpu for KvmVcpu<'_> {
             if segs_changed {
                 self.fd.set_sync_dirty_reg(SyncReg::SystemRegister);
             }
+            self.dirty = true;
         } else {
             self.fd.set_regs(&k).map_err(KvmError::SetRegs)?;
             if segs_changed {

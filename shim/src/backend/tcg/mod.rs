@@ -87,6 +87,10 @@ pub enum TcgError {
     Serial(std::io::Error),
     #[error("the TCG backend keeps QEMU's ports: ACPI PM1a at 600h, reset at CF9h")]
     Ports,
+    #[error("the TCG backend needs pbios's default memory layout (QEMU lays out -m itself)")]
+    Layout,
+    #[error("cannot write the ROM for QEMU: {0}")]
+    RomFile(std::io::Error),
 }
 
 /// Options of the TCG backend.
@@ -134,6 +138,10 @@ impl TcgMachine {
             devices,
             serial_out,
         } = spec;
+        let platform = platform.clamped();
+        if !memmap.is_default() {
+            return Err(TcgError::Layout);
+        }
         if platform.pm_base != crate::platform::PM_BASE
             || platform.reset_port != crate::platform::RESET_CONTROL_PORT
         {
@@ -157,7 +165,7 @@ impl TcgMachine {
             .map_err(TcgError::RamFile)?;
         ram_file.set_len(memmap.total).map_err(TcgError::RamFile)?;
         let rom_path = dir.0.join("bios.bin");
-        std::fs::write(&rom_path, &rom.bytes).map_err(TcgError::TempDir)?;
+        std::fs::write(&rom_path, &rom.bytes).map_err(TcgError::RomFile)?;
         let gdb_path = dir.0.join("gdb.sock");
         let com1_path = dir.0.join("com1.sock");
         let listen = |p: &Path, what| {

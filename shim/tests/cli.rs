@@ -412,3 +412,28 @@ fn stats_report_the_firmware_and_the_run() {
         "--accel kvm",
     );
 }
+
+#[test]
+fn the_builtin_rom_boots_a_disk_from_a_copied_binary() {
+    // pbios copied elsewhere, with no --rom, no $PBIOS_ROM and no ROM file
+    // beside it: the ROM inside the binary boots the disk.
+    let dir = std::env::temp_dir().join(format!("pbios-cli-{}-copy", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = dir.join("pbios");
+    std::fs::copy(env!("CARGO_BIN_EXE_pbios"), &exe).unwrap();
+    let disk = tmp("builtin.img", &bootable());
+    let out = Command::new(&exe)
+        .arg(&disk)
+        .env_remove("PBIOS_ROM")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the guest's F4h value 0: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    std::fs::remove_file(&disk).unwrap();
+}

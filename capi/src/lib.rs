@@ -278,8 +278,16 @@ pub unsafe extern "C" fn pbios_rom(len: *mut usize) -> *const u8 {
 /// ([`pbios_last_error`]).
 #[no_mangle]
 pub extern "C" fn pbios_create(ram_bytes: u64) -> *mut Pbios {
-    match catch_unwind(|| MemoryMap::new(ram_bytes)) {
-        Ok(Ok(m)) => new_handle(m),
+    create(|| MemoryMap::new(ram_bytes).map_err(|e| e.to_string()))
+}
+
+/// A handle for the layout `build` makes, or null with the error set.
+fn create(build: impl FnOnce() -> Result<MemoryMap, String>) -> *mut Pbios {
+    match catch_unwind(AssertUnwindSafe(build)) {
+        Ok(Ok(m)) => {
+            set_error("");
+            new_handle(m)
+        }
         Ok(Err(e)) => {
             set_error(e);
             std::ptr::null_mut()
@@ -332,17 +340,7 @@ pub unsafe extern "C" fn pbios_create_with_layout(
         let ranges = ram.iter().map(|r| (r.base, r.size)).collect();
         MemoryMap::custom(ranges, entries, tables_base).map_err(|e| e.to_string())
     };
-    match catch_unwind(AssertUnwindSafe(build)) {
-        Ok(Ok(m)) => new_handle(m),
-        Ok(Err(e)) => {
-            set_error(e);
-            std::ptr::null_mut()
-        }
-        Err(_) => {
-            set_error("pbios panicked (a bug in pbios)");
-            std::ptr::null_mut()
-        }
-    }
+    create(build)
 }
 
 /// Copies up to `cap` of the RAM ranges the VMM must back into `out` and
@@ -786,33 +784,30 @@ impl Vcpu for CVcpu<'_> {
 
     fn set_regs(&mut self, old: &Regs, new: &Regs) -> Result<(), Self::Error> {
         let r = &mut *self.regs;
-        let set32 = |x: &mut u64, v: u32| *x = (*x & !0xFFFF_FFFF) | u64::from(v);
-        set32(&mut r.rax, new.eax);
-        set32(&mut r.rbx, new.ebx);
-        set32(&mut r.rcx, new.ecx);
-        set32(&mut r.rdx, new.edx);
-        set32(&mut r.rsi, new.esi);
-        set32(&mut r.rdi, new.edi);
-        set32(&mut r.rbp, new.ebp);
-        set32(&mut r.rsp, new.esp);
-        set32(&mut r.rip, new.eip);
-        set32(&mut r.rflags, new.eflags);
+        new.write_gprs([
+            &mut r.rax,
+            &mut r.rbx,
+            &mut r.rcx,
+            &mut r.rdx,
+            &mut r.rsi,
+            &mut r.rdi,
+            &mut r.rbp,
+            &mut r.rsp,
+            &mut r.rip,
+            &mut r.rflags,
+        ]);
         self.resume |= PBIOS_RESUME_REGS;
-        if old.segments() != new.segments() {
-            for (sel, base, v) in [
-                (&mut r.cs, &mut r.cs_base, new.cs),
-                (&mut r.ds, &mut r.ds_base, new.ds),
-                (&mut r.es, &mut r.es_base, new.es),
-                (&mut r.ss, &mut r.ss_base, new.ss),
-                (&mut r.fs, &mut r.fs_base, new.fs),
-                (&mut r.gs, &mut r.gs_base, new.gs),
-            ] {
-                if *sel != v {
-                    // Real mode: the base follows the selector.
-                    *sel = v;
-                    *base = u64::from(v) << 4;
-                }
-            }
+        if new.write_segments(
+            old,
+            [
+                (&mut r.cs, &mut r.cs_base),
+                (&mut r.ds, &mut r.ds_base),
+                (&mut r.es, &mut r.es_base),
+                (&mut r.ss, &mut r.ss_base),
+                (&mut r.fs, &mut r.fs_base),
+                (&mut r.gs, &mut r.gs_base),
+            ],
+        ) {
             self.resume |= PBIOS_RESUME_SEGMENTS;
         }
         Ok(())

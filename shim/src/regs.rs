@@ -132,6 +132,47 @@ impl Regs {
         [self.cs, self.ds, self.es, self.ss, self.fs, self.gs]
     }
 
+    /// The 32-bit registers a service may change, in the order EAX, EBX,
+    /// ECX, EDX, ESI, EDI, EBP, ESP, EIP, EFLAGS.
+    pub fn gprs(&self) -> [u32; 10] {
+        [
+            self.eax,
+            self.ebx,
+            self.ecx,
+            self.edx,
+            self.esi,
+            self.edi,
+            self.ebp,
+            self.esp,
+            self.eip,
+            self.eflags,
+        ]
+    }
+
+    /// Writes [`Regs::gprs`] into a hypervisor's 64-bit registers (in the
+    /// same order), keeping their upper halves.
+    pub fn write_gprs(&self, dst: [&mut u64; 10]) {
+        for (r, v) in dst.into_iter().zip(self.gprs()) {
+            *r = (*r & !0xFFFF_FFFF) | u64::from(v);
+        }
+    }
+
+    /// Writes the selectors that differ from `old`'s into a hypervisor's
+    /// (selector, base) pairs, CS, DS, ES, SS, FS, GS, with the real-mode
+    /// base (selector × 16). Returns whether any changed.
+    pub fn write_segments(&self, old: &Regs, dst: [(&mut u16, &mut u64); 6]) -> bool {
+        if old.segments() == self.segments() {
+            return false;
+        }
+        for ((sel, base), v) in dst.into_iter().zip(self.segments()) {
+            if *sel != v {
+                *sel = v;
+                *base = u64::from(v) << 4;
+            }
+        }
+        true
+    }
+
     /// One line with the 16-bit registers, for traces and crash reports.
     pub fn summary(&self) -> String {
         format!(
@@ -172,5 +213,37 @@ mod tests {
         assert_eq!(r.iret_flags, FLAG_CF | FLAG_ZF);
         r.set_cf(false);
         assert!(!r.cf() && r.zf());
+    }
+
+    #[test]
+    fn write_back_keeps_upper_halves_and_moves_real_mode_bases() {
+        let old = Regs {
+            ds: 0x1000,
+            ..Default::default()
+        };
+        let new = Regs {
+            eax: 0xAABB,
+            eip: 0x7C00,
+            es: 0x2000,
+            ..old
+        };
+        let mut hv = [u64::MAX; 10];
+        let [a, b, c, d, e, f, g, h, i, j] = &mut hv;
+        new.write_gprs([a, b, c, d, e, f, g, h, i, j]);
+        assert_eq!(hv[0], 0xFFFF_FFFF_0000_AABB);
+        assert_eq!(hv[8], 0xFFFF_FFFF_0000_7C00);
+        let mut sel = [0u16, 0x1000, 0, 0, 0, 0];
+        let mut base = [0u64, 0x10000, 0, 0, 0, 0xDEAD];
+        let [s0, s1, s2, s3, s4, s5] = &mut sel;
+        let [b0, b1, b2, b3, b4, b5] = &mut base;
+        let dst = [(s0, b0), (s1, b1), (s2, b2), (s3, b3), (s4, b4), (s5, b5)];
+        assert!(new.write_segments(&old, dst));
+        assert_eq!((sel[2], base[2]), (0x2000, 0x20000), "ES moved");
+        assert_eq!(base[5], 0xDEAD, "an unchanged selector keeps its base");
+        let [s0, s1, s2, s3, s4, s5] = &mut sel;
+        let [b0, b1, b2, b3, b4, b5] = &mut base;
+        let dst = [(s0, b0), (s1, b1), (s2, b2), (s3, b3), (s4, b4), (s5, b5)];
+        assert!(!new.write_segments(&new, dst), "nothing changed");
+        assert_eq!(base[5], 0xDEAD);
     }
 }

@@ -139,34 +139,29 @@ impl Vcpu for KvmVcpu<'_> {
         let Some((mut k, mut s)) = self.saved.take() else {
             return Ok(());
         };
-        let set32 = |r: &mut u64, v: u32| *r = (*r & !0xFFFF_FFFF) | u64::from(v);
-        set32(&mut k.rax, new.eax);
-        set32(&mut k.rbx, new.ebx);
-        set32(&mut k.rcx, new.ecx);
-        set32(&mut k.rdx, new.edx);
-        set32(&mut k.rsi, new.esi);
-        set32(&mut k.rdi, new.edi);
-        set32(&mut k.rbp, new.ebp);
-        set32(&mut k.rsp, new.esp);
-        set32(&mut k.rip, new.eip);
-        set32(&mut k.rflags, new.eflags);
-        let segs_changed = old.segments() != new.segments();
-        if segs_changed {
-            for (seg, sel) in [
-                (&mut s.cs, new.cs),
-                (&mut s.ds, new.ds),
-                (&mut s.es, new.es),
-                (&mut s.ss, new.ss),
-                (&mut s.fs, new.fs),
-                (&mut s.gs, new.gs),
-            ] {
-                if seg.selector != sel {
-                    // Real mode: the base follows the selector.
-                    seg.selector = sel;
-                    seg.base = u64::from(sel) << 4;
-                }
-            }
-        }
+        new.write_gprs([
+            &mut k.rax,
+            &mut k.rbx,
+            &mut k.rcx,
+            &mut k.rdx,
+            &mut k.rsi,
+            &mut k.rdi,
+            &mut k.rbp,
+            &mut k.rsp,
+            &mut k.rip,
+            &mut k.rflags,
+        ]);
+        let segs_changed = new.write_segments(
+            old,
+            [
+                (&mut s.cs.selector, &mut s.cs.base),
+                (&mut s.ds.selector, &mut s.ds.base),
+                (&mut s.es.selector, &mut s.es.base),
+                (&mut s.ss.selector, &mut s.ss.base),
+                (&mut s.fs.selector, &mut s.fs.base),
+                (&mut s.gs.selector, &mut s.gs.base),
+            ],
+        );
         if self.sync_regs {
             let sync = self.fd.sync_regs_mut();
             sync.regs = k;

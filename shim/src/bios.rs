@@ -115,6 +115,13 @@ pub struct Bios {
     pub stats: Stats,
 }
 
+// An embedder may build the BIOS on one thread and serve traps on its
+// boot CPU's: it must stay `Send`.
+const _: fn() = || {
+    fn send<T: Send>() {}
+    send::<Bios>();
+};
+
 /// Builds a [`Bios`]: the ROM's header, the memory map and the devices,
 /// then optionally the platform, COM1's UART and the machine type.
 pub struct BiosBuilder {

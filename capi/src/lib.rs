@@ -27,7 +27,7 @@ use pbios::mem::{GuestRam, Memory};
 use pbios::memmap::{E820Entry, E820Type, MemoryMap};
 use pbios::platform::Platform;
 use pbios::rom::BUILTIN_ROM;
-use pbios::vcpu::{serve_trap, TrapState, Vcpu};
+use pbios::vcpu::{past_trap, serve_trap, TrapState, Vcpu};
 use pbios::{Bios, Devices, Exit, Regs};
 use std::cell::RefCell;
 use std::ffi::{c_char, c_int, c_void, CStr, CString};
@@ -752,33 +752,20 @@ impl Vcpu for CVcpu<'_> {
 
     fn trap_state(&mut self) -> Result<TrapState, Self::Error> {
         let r = &*self.regs;
-        let mut eip = r.rip as u32;
-        let at = r.cs_base.wrapping_add(u64::from(eip));
-        self.skip = self.header.is_trap_site(at);
-        if self.skip {
-            eip = eip.wrapping_add(self.header.trap_kind.bytes().len() as u32);
+        let mut regs = Regs::from_hypervisor(
+            [
+                r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp, r.rsp, r.rip, r.rflags,
+            ],
+            [r.cs, r.ds, r.es, r.ss, r.fs, r.gs],
+        );
+        let past = past_trap(&self.header, r.cs_base, regs.eip);
+        self.skip = past.is_some();
+        if let Some(eip) = past {
+            regs.eip = eip;
         }
         Ok(TrapState {
-            regs: Regs {
-                eax: r.rax as u32,
-                ebx: r.rbx as u32,
-                ecx: r.rcx as u32,
-                edx: r.rdx as u32,
-                esi: r.rsi as u32,
-                edi: r.rdi as u32,
-                ebp: r.rbp as u32,
-                esp: r.rsp as u32,
-                eip,
-                eflags: r.rflags as u32,
-                cs: r.cs,
-                ds: r.ds,
-                es: r.es,
-                ss: r.ss,
-                fs: r.fs,
-                gs: r.gs,
-                iret_flags: 0,
-            },
-            linear_rip: r.cs_base.wrapping_add(u64::from(eip)),
+            regs,
+            linear_rip: r.cs_base.wrapping_add(u64::from(regs.eip)),
         })
     }
 

@@ -132,6 +132,33 @@ impl Regs {
         [self.cs, self.ds, self.es, self.ss, self.fs, self.gs]
     }
 
+    /// The registers from a hypervisor's 64-bit ones (RAX, RBX, RCX, RDX,
+    /// RSI, RDI, RBP, RSP, RIP, RFLAGS; their low halves) and selectors
+    /// (CS, DS, ES, SS, FS, GS): the inverse of [`Regs::write_gprs`].
+    pub fn from_hypervisor(gprs: [u64; 10], segs: [u16; 6]) -> Regs {
+        let [eax, ebx, ecx, edx, esi, edi, ebp, esp, eip, eflags] = gprs.map(|r| r as u32);
+        let [cs, ds, es, ss, fs, gs] = segs;
+        Regs {
+            eax,
+            ebx,
+            ecx,
+            edx,
+            esi,
+            edi,
+            ebp,
+            esp,
+            eip,
+            eflags,
+            cs,
+            ds,
+            es,
+            ss,
+            fs,
+            gs,
+            iret_flags: 0,
+        }
+    }
+
     /// The 32-bit registers a service may change, in the order EAX, EBX,
     /// ECX, EDX, ESI, EDI, EBP, ESP, EIP, EFLAGS.
     pub fn gprs(&self) -> [u32; 10] {

@@ -70,6 +70,16 @@ pub trait Vcpu {
     }
 }
 
+/// The RIP rule for a hypervisor that may stop with IP still on the trap
+/// instruction (KVM's fast PIO path): given the code segment's base and
+/// EIP, the EIP past the trap when it is on a trap site of `header`, else
+/// `None` (it has completed already).
+pub fn past_trap(header: &abi::header::RomHeader, cs_base: u64, eip: u32) -> Option<u32> {
+    header
+        .is_trap_site(cs_base.wrapping_add(u64::from(eip)))
+        .then(|| eip.wrapping_add(header.trap_kind.bytes().len() as u32))
+}
+
 /// Serves one BIOS trap on `vcpu`. Returns a reason to end the run, if any.
 pub fn serve_trap<V: Vcpu + ?Sized>(
     bios: &mut Bios,
@@ -300,6 +310,16 @@ mod tests {
         assert!(v.mem.writes.is_empty());
         assert_eq!(v.resumed.len(), 1);
         assert_eq!(b.stats.calls, 3);
+    }
+
+    #[test]
+    fn the_rip_rule_steps_only_off_a_trap_site() {
+        let h = Rom::builtin().header;
+        let base = u64::from(abi::ROM_BASE);
+        let on = u32::from(abi::stub_offset(0x13));
+        assert_eq!(past_trap(&h, base, on), Some(on + 2), "on the OUT");
+        assert_eq!(past_trap(&h, base, on + 2), None, "already past it");
+        assert_eq!(past_trap(&h, 0, 0x7C00), None, "not a trap site");
     }
 
     #[test]

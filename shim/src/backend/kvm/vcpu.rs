@@ -6,7 +6,7 @@ use super::KvmError;
 use crate::bios::Bios;
 use crate::mem::{GuestRam, Memory};
 use crate::regs::Regs;
-use crate::vcpu::{serve_trap as serve, Exit, TrapState, Vcpu};
+use crate::vcpu::{past_trap, serve_trap as serve, Exit, TrapState, Vcpu};
 use abi::header::RomHeader;
 use kvm_bindings::{kvm_regs, kvm_sregs, KVM_SYNC_X86_REGS, KVM_SYNC_X86_SREGS};
 use kvm_ioctls::{Cap, Kvm, SyncReg, VcpuFd};
@@ -92,12 +92,10 @@ impl KvmVcpu<'_> {
             }
             self.sync_regs = false;
         }
-        {
-            Ok((
-                self.fd.get_regs().map_err(KvmError::GetRegs)?,
-                self.fd.get_sregs().map_err(KvmError::GetRegs)?,
-            ))
-        }
+        Ok((
+            self.fd.get_regs().map_err(KvmError::GetRegs)?,
+            self.fd.get_sregs().map_err(KvmError::GetRegs)?,
+        ))
     }
 }
 
@@ -114,11 +112,10 @@ impl Vcpu for KvmVcpu<'_> {
     /// at this exit, with no KVM_RUN in between to complete the OUT.
     fn trap_state(&mut self) -> Result<TrapState, KvmError> {
         let (mut k, s) = self.read_regs()?;
-        let at = s.cs.base.wrapping_add(k.rip);
-        self.skip_pending = self.header.is_trap_site(at);
-        if self.skip_pending {
-            let len = self.header.trap_kind.bytes().len() as u64;
-            k.rip = (k.rip & !0xFFFF_FFFF) | u64::from((k.rip as u32).wrapping_add(len as u32));
+        let past = past_trap(&self.header, s.cs.base, k.rip as u32);
+        self.skip_pending = past.is_some();
+        if let Some(eip) = past {
+            k.rip = (k.rip & !0xFFFF_FFFF) | u64::from(eip);
         }
         self.saved = Some((k, s));
         Ok(TrapState {
@@ -185,23 +182,17 @@ impl Vcpu for KvmVcpu<'_> {
 
 /// [`Regs`] from KVM's register structures.
 pub(crate) fn from_kvm(k: &kvm_regs, s: &kvm_sregs) -> Regs {
-    Regs {
-        eax: k.rax as u32,
-        ebx: k.rbx as u32,
-        ecx: k.rcx as u32,
-        edx: k.rdx as u32,
-        esi: k.rsi as u32,
-        edi: k.rdi as u32,
-        ebp: k.rbp as u32,
-        esp: k.rsp as u32,
-        eip: k.rip as u32,
-        eflags: k.rflags as u32,
-        cs: s.cs.selector,
-        ds: s.ds.selector,
-        es: s.es.selector,
-        ss: s.ss.selector,
-        fs: s.fs.selector,
-        gs: s.gs.selector,
-        iret_flags: 0,
-    }
+    Regs::from_hypervisor(
+        [
+            k.rax, k.rbx, k.rcx, k.rdx, k.rsi, k.rdi, k.rbp, k.rsp, k.rip, k.rflags,
+        ],
+        [
+            s.cs.selector,
+            s.ds.selector,
+            s.es.selector,
+            s.ss.selector,
+            s.fs.selector,
+            s.gs.selector,
+        ],
+    )
 }

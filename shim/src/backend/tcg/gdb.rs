@@ -57,8 +57,6 @@ pub struct GdbClient {
     acks: bool,
     /// Packets sent with [`GdbClient::post`] whose `OK` has not been read.
     pending: usize,
-    /// Log packets on stderr ($PBIOS_GDB_TRACE set): for debugging.
-    trace: bool,
 }
 
 /// The modulo-256 sum of `payload`.
@@ -164,7 +162,6 @@ impl GdbClient {
             inbox: Vec::new(),
             acks: true,
             pending: 0,
-            trace: std::env::var_os("PBIOS_GDB_TRACE").is_some(),
         };
         let features = c.request(b"qSupported:swbreak+;hwbreak+")?;
         if features
@@ -190,7 +187,7 @@ impl GdbClient {
 
     /// Sends one packet.
     pub fn send(&mut self, payload: &[u8]) -> Result<(), GdbError> {
-        if self.trace {
+        if log::log_enabled!(target: "pbios::gdb", log::Level::Trace) {
             log::trace!(
                 target: "pbios::gdb",
                 "gdb -> {}",
@@ -316,7 +313,7 @@ impl GdbClient {
         if sum != checksum(&raw) {
             return Err(GdbError::Malformed("bad checksum".into()));
         }
-        if self.trace {
+        if log::log_enabled!(target: "pbios::gdb", log::Level::Trace) {
             log::trace!(
                 target: "pbios::gdb",
                 "gdb <- {}",
@@ -409,7 +406,6 @@ mod tests {
             inbox: Vec::new(),
             acks,
             pending: 0,
-            trace: false,
         };
         (c, b)
     }

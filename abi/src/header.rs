@@ -1,6 +1,7 @@
 //! The ROM header at F000:0000: tells the shim where the trap stubs are and
-//! how they trap, so the shim decodes a BIOS call's vector from the guest's
-//! instruction pointer.
+//! how they trap. Every stub near-calls one shared trap entry, so a BIOS
+//! call stops at one address, whatever the vector; the shim decodes the
+//! vector from the return address the stub's call pushed.
 //!
 //! Layout (little endian, [`HEADER_SIZE`] bytes):
 //!
@@ -17,13 +18,14 @@
 //! | 25 | 1 | trap port |
 //! | 26 | 2 | offset in F000h of the wait helper (`sti; hlt; cli; ret`) |
 //! | 28 | 4 | linear address of the private-service trap (a `trap; ret` routine the 32-bit POST calls) |
+//! | 32 | 4 | linear address of the trap entry (`trap; iret`) every stub calls |
 
 use crate::TrapKind;
 
 /// The header's magic bytes.
 pub const MAGIC: &[u8; 8] = b"PBIOSROM";
 /// Size of the header in bytes.
-pub const HEADER_SIZE: usize = 32;
+pub const HEADER_SIZE: usize = 36;
 
 /// Offsets of the header's fields (used by the ROM's assembly too).
 pub mod field {
@@ -49,6 +51,8 @@ pub mod field {
     pub const WAIT_ENTRY: usize = 26;
     /// Linear address of the private-service trap (u32).
     pub const PRIVATE_TRAP: usize = 28;
+    /// Linear address of the trap entry the stubs call (u32).
+    pub const TRAP_ENTRY: usize = 32;
 }
 
 /// A parsed ROM header.
@@ -72,8 +76,12 @@ pub struct RomHeader {
     pub wait_entry: u16,
     /// Linear address of the trap instruction through which the POST calls
     /// the host's private services. Backends that cannot see port I/O (a
-    /// debugger-driven emulator) put a breakpoint here and on every stub.
+    /// debugger-driven emulator) put a breakpoint here while POST runs.
     pub private_trap: u32,
+    /// Linear address of the trap entry, `trap; iret`, that every stub
+    /// near-calls: the one trap site of every BIOS call. Backends that cannot
+    /// see port I/O put their one breakpoint here.
+    pub trap_entry: u32,
 }
 
 /// Why a ROM header was refused.
@@ -125,11 +133,12 @@ impl RomHeader {
             trap_port: rom[field::TRAP_PORT],
             wait_entry: u16_at(rom, field::WAIT_ENTRY),
             private_trap: u32_at(rom, field::PRIVATE_TRAP),
+            trap_entry: u32_at(rom, field::TRAP_ENTRY),
         };
         if h.rom_size as usize != crate::ROM_SIZE {
             return Err(HeaderError::BadField("ROM size"));
         }
-        if usize::from(h.stub_stride) < trap_kind.bytes().len() + 1 {
+        if h.stub_stride < crate::STUB_CALL_LEN {
             return Err(HeaderError::BadField("stub stride"));
         }
         if h.stub_count == 0 || h.stub_count > 256 {
@@ -144,55 +153,49 @@ impl RomHeader {
         if !(crate::ROM_BASE..crate::ROM_BASE + crate::ROM_SIZE as u32).contains(&h.private_trap) {
             return Err(HeaderError::BadField("private trap address"));
         }
+        // The stubs' near calls reach it within segment F000h.
+        if !(crate::ROM_BASE..crate::ROM_BASE + crate::ROM_SIZE as u32).contains(&h.trap_entry) {
+            return Err(HeaderError::BadField("trap entry address"));
+        }
         Ok(h)
     }
 
-    /// The interrupt vector whose stub contains the linear address `rip`,
-    /// whether `rip` points at the trap instruction or just past it.
-    pub fn vector_at(&self, linear_rip: u64) -> Option<u8> {
+    /// The interrupt vector whose stub starts at linear address `stub`:
+    /// a stub-table slot or a compatibility entry point. `None` for any
+    /// other address.
+    pub fn vector_of_stub(&self, stub: u64) -> Option<u8> {
         for (v, off) in crate::COMPAT_STUBS {
-            let at = u64::from(crate::ROM_BASE) + u64::from(off);
-            if (at..at + u64::from(self.stub_stride)).contains(&linear_rip) {
+            if stub == u64::from(crate::ROM_BASE) + u64::from(off) {
                 return Some(v);
             }
         }
-        let rel = linear_rip.checked_sub(u64::from(self.stub_table))?;
-        let n = rel / u64::from(self.stub_stride);
-        if n < u64::from(self.stub_count) {
-            u8::try_from(n).ok()
-        } else {
-            None
+        let rel = stub.checked_sub(u64::from(self.stub_table))?;
+        let stride = u64::from(self.stub_stride);
+        if rel % stride != 0 || rel / stride >= u64::from(self.stub_count) {
+            return None;
         }
+        u8::try_from(rel / stride).ok()
     }
 
-    /// Linear addresses of every trap instruction in the ROM: the stub
-    /// table, the stubs at compatibility entry points, then the
-    /// private-service trap.
-    pub fn trap_sites(&self) -> impl Iterator<Item = u32> + '_ {
-        (0..self.stub_count)
-            .map(|v| self.stub_table + u32::from(v) * u32::from(self.stub_stride))
-            .chain(
-                crate::COMPAT_STUBS
-                    .iter()
-                    .map(|(_, off)| crate::ROM_BASE + u32::from(*off)),
-            )
-            .chain(core::iter::once(self.private_trap))
+    /// The interrupt vector of a BIOS call stopped at the trap entry, from
+    /// the return address its stub's near call pushed (`ret`, an offset in
+    /// the caller's code segment, whose base is `cs_base`). `None` when the
+    /// entry was reached some other way than from a stub.
+    pub fn vector_of_return(&self, cs_base: u64, ret: u16) -> Option<u8> {
+        let stub = ret.checked_sub(crate::STUB_CALL_LEN)?;
+        self.vector_of_stub(cs_base.wrapping_add(u64::from(stub)))
+    }
+
+    /// Linear addresses of every trap instruction in the ROM: the trap
+    /// entry every stub calls, then the private-service trap.
+    pub fn trap_sites(&self) -> [u32; 2] {
+        [self.trap_entry, self.private_trap]
     }
 
     /// Whether `linear_rip` is the address of a trap instruction (one of
     /// [`RomHeader::trap_sites`]), as opposed to a point past one.
     pub fn is_trap_site(&self, linear_rip: u64) -> bool {
-        let in_table = linear_rip
-            .checked_sub(u64::from(self.stub_table))
-            .is_some_and(|rel| {
-                rel % u64::from(self.stub_stride) == 0
-                    && rel / u64::from(self.stub_stride) < u64::from(self.stub_count)
-            });
-        in_table
-            || linear_rip == u64::from(self.private_trap)
-            || crate::COMPAT_STUBS
-                .iter()
-                .any(|(_, off)| linear_rip == u64::from(crate::ROM_BASE + u32::from(*off)))
+        u32::try_from(linear_rip).is_ok_and(|a| self.trap_sites().contains(&a))
     }
 
     /// Linear address of the trap instruction that serves `vector` (its
@@ -231,6 +234,7 @@ mod tests {
         b[22..24].copy_from_slice(&256u16.to_le_bytes());
         b[25] = crate::TRAP_PORT;
         b[28..32].copy_from_slice(&0xF0090u32.to_le_bytes());
+        b[32..36].copy_from_slice(&0xF0040u32.to_le_bytes());
         b
     }
 
@@ -238,24 +242,37 @@ mod tests {
     fn parses_and_decodes_vectors() {
         let h = RomHeader::parse(&sample()).unwrap();
         assert_eq!(h.trap_kind, TrapKind::Out);
-        assert_eq!(h.vector_at(0xF0400), Some(0));
-        assert_eq!(h.vector_at(0xF0400 + 0x13 * 4), Some(0x13));
-        assert_eq!(h.vector_at(0xF0400 + 0x13 * 4 + 2), Some(0x13)); // past the OUT
-        assert_eq!(h.vector_at(0xF0400 + 0x400), None);
-        assert_eq!(h.vector_at(0xF03FF), None);
-        assert_eq!(h.vector_at(0xFE3FE), Some(0x13), "INT 13h at F000:E3FE");
-        assert_eq!(h.vector_at(0xFE3FE + 2), Some(0x13));
+        assert_eq!(h.vector_of_stub(0xF0400), Some(0));
+        assert_eq!(h.vector_of_stub(0xF0400 + 0x13 * 4), Some(0x13));
+        assert_eq!(h.vector_of_stub(0xF0400 + 0x13 * 4 + 2), None);
+        assert_eq!(h.vector_of_stub(0xF0400 + 0x400), None);
+        assert_eq!(h.vector_of_stub(0xF03FC), None);
+        assert_eq!(
+            h.vector_of_stub(0xFE3FE),
+            Some(0x13),
+            "INT 13h at F000:E3FE"
+        );
+        assert_eq!(
+            h.vector_of_stub(0xFE6F2),
+            Some(0x19),
+            "INT 19h at F000:E6F2"
+        );
+        // The return address a stub's call pushes, in F000h or an alias.
+        assert_eq!(h.vector_of_return(0xF0000, 0x0400 + 3), Some(0));
+        assert_eq!(h.vector_of_return(0xF0000, 0xE3FE + 3), Some(0x13));
+        assert_eq!(h.vector_of_return(0xFE000, 0x03FE + 3), Some(0x13));
+        assert_eq!(h.vector_of_return(0xF0000, 0xE3FE), None);
+        assert_eq!(h.vector_of_return(0xF0000, 2), None, "no wrap below 0");
+        assert_eq!(h.vector_of_return(0, 0x7C03), None);
         assert_eq!(h.stub_address(0x13), 0xFE3FE);
-        assert_eq!(h.stub_address(0x19), 0xF0400 + 0x19 * 4);
-        assert_eq!(h.trap_sites().count(), 257 + crate::COMPAT_STUBS.len());
-        assert_eq!(h.trap_sites().nth(0x13), Some(0xF0400 + 0x13 * 4));
-        assert_eq!(h.trap_sites().last(), Some(0xF0090));
+        assert_eq!(h.stub_address(0x20), 0xF0400 + 0x20 * 4);
+        assert_eq!(h.trap_sites(), [0xF0040, 0xF0090], "two sites in all");
         for site in h.trap_sites() {
             assert!(h.is_trap_site(u64::from(site)), "{site:#x}");
             assert!(!h.is_trap_site(u64::from(site) + 2), "{site:#x} + 2");
         }
-        assert!(!h.is_trap_site(0xF0400 - 4));
-        assert!(!h.is_trap_site(0xF0400 + 256 * 4));
+        assert!(!h.is_trap_site(0xF0400));
+        assert!(!h.is_trap_site(0x1_0000_0000 + 0xF0040));
     }
 
     #[test]
@@ -281,6 +298,12 @@ mod tests {
         assert_eq!(
             RomHeader::parse(&b),
             Err(HeaderError::BadField("private trap address"))
+        );
+        let mut b = sample();
+        b[32..36].copy_from_slice(&0u32.to_le_bytes());
+        assert_eq!(
+            RomHeader::parse(&b),
+            Err(HeaderError::BadField("trap entry address"))
         );
     }
 }

@@ -25,7 +25,7 @@ extern crate std;
 
 /// Version of this contract. The shim refuses a ROM whose header carries a
 /// different one.
-pub const ABI_VERSION: u16 = 4;
+pub const ABI_VERSION: u16 = 5;
 
 /// Size of the ROM image: one 64 KiB real-mode segment.
 pub const ROM_SIZE: usize = 0x1_0000;
@@ -46,6 +46,9 @@ pub mod rom {
     pub const RUNTIME16: u16 = 0x0040;
     /// The trap stub table: one stub per interrupt vector.
     pub const STUB_TABLE: u16 = 0x0400;
+    /// The one trap site every stub calls (`trap; iret`), in the 16-bit
+    /// runtime.
+    pub const TRAP_ENTRY: u16 = 0x0040;
     /// Start of the 32-bit POST code and its read-only data.
     pub const POST32: u16 = 0x0800;
     /// POST entry point (IBM PC/AT: F000:E05B).
@@ -54,8 +57,8 @@ pub mod rom {
     pub const NMI: u16 = 0xE2C3;
     /// INT 13h disk services (F000:E3FE): the vector's trap stub.
     pub const INT13: u16 = 0xE3FE;
-    /// INT 19h bootstrap (F000:E6F2): a near jump to the vector's trap stub
-    /// (only three bytes fit before the configuration table).
+    /// INT 19h bootstrap (F000:E6F2): trap stub (its three bytes end where
+    /// the configuration table starts).
     pub const INT19: u16 = 0xE6F2;
     /// System configuration table, returned by INT 15h AH=C0h (F000:E6F5).
     pub const CONFIG_TABLE: u16 = 0xE6F5;
@@ -155,9 +158,14 @@ impl TrapKind {
 /// any PC device uses.
 pub const TRAP_PORT: u8 = 0xE7;
 
-/// Distance between two trap stubs; each stub is the trap instruction, `iret`
-/// (CFh), and `nop` padding.
+/// Distance between two trap stubs; each stub is a near call of the trap
+/// entry ([`CALL_OPCODE`] rel16) and a `nop`.
 pub const STUB_STRIDE: u16 = 4;
+/// Length of a stub's near call (`E8 rel16`): the return address it pushes
+/// is the stub's address plus this.
+pub const STUB_CALL_LEN: u16 = 3;
+/// `call rel16` (in 16-bit code).
+pub const CALL_OPCODE: u8 = 0xE8;
 /// One stub per interrupt vector.
 pub const STUB_COUNT: u16 = 256;
 /// `iret`.
@@ -192,7 +200,7 @@ pub const RET_OPCODE: u8 = 0xC3;
 /// Vectors whose trap stub sits at their IBM PC/AT compatibility entry
 /// point instead of in the stub table (SeaBIOS's `romlayout.S` keeps the same
 /// addresses), so a caller that far-calls F000:E3FE directly reaches INT 13h.
-pub const COMPAT_STUBS: [(u8, u16); 9] = [
+pub const COMPAT_STUBS: [(u8, u16); 10] = [
     (0x10, rom::INT10),
     (0x11, rom::INT11),
     (0x12, rom::INT12),
@@ -201,6 +209,7 @@ pub const COMPAT_STUBS: [(u8, u16); 9] = [
     (0x15, rom::INT15),
     (0x16, rom::INT16),
     (0x17, rom::INT17),
+    (0x19, rom::INT19),
     (0x1A, rom::INT1A),
 ];
 
@@ -227,16 +236,6 @@ pub const fn stub_offset(vector: u8) -> u16 {
     match compat_stub(vector) {
         Some(off) => off,
         None => table_stub_offset(vector),
-    }
-}
-
-/// Offset (in the F000h segment) the interrupt vector table points at for a
-/// host-served `vector`: its stub, or for INT 19h the jump at F000:E6F2.
-pub const fn entry_offset(vector: u8) -> u16 {
-    if vector == 0x19 {
-        rom::INT19
-    } else {
-        stub_offset(vector)
     }
 }
 

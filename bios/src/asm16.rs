@@ -17,20 +17,25 @@ global_asm!(
     ".byte 0x0F, 0x01, 0xD9", // vmmcall
     ".endif",
     ".endm",
-    // A trap stub at a fixed compatibility entry point (abi::COMPAT_STUBS).
-    ".macro compat_stub sect, sym",
+    // A trap stub at a fixed compatibility entry point (abi::COMPAT_STUBS),
+    // F000:\\off: a near call of the trap entry. The entry lies more than
+    // 32 KiB back, reached by IP wrapping around the segment, so the rel16
+    // is a constant from the entry's fixed offset (abi::rom::TRAP_ENTRY,
+    // asserted by the linker script; `cargo xtask rom` checks every call).
+    ".macro compat_stub sect, sym, off",
     ".section \\sect, \"ax\"",
     ".code16",
     ".globl \\sym",
     "\\sym:",
-    "pbios_trap",
-    ".byte 0xCF", // iret
+    ".byte 0xE8", // call rel16
+    ".word {trap_entry} + 0x10000 - (\\off + 3)",
     ".code32",
     ".endm",
     kind = const TRAP as u8,
     out = const TrapKind::Out as u8,
     vmcall = const TrapKind::Vmcall as u8,
     port = const abi::TRAP_PORT,
+    trap_entry = const rom::TRAP_ENTRY,
     options(att_syntax)
 );
 
@@ -48,6 +53,7 @@ global_asm!(
     ".byte {trap_port}",
     ".word bios_wait - rt16_start + {rt16}",
     ".long private_trap",
+    ".long trap_entry",
     abi_version = const abi::ABI_VERSION,
     header_size = const header::HEADER_SIZE,
     rom_size = const abi::ROM_SIZE,
@@ -59,17 +65,16 @@ global_asm!(
     options(att_syntax)
 );
 
-// One stub per vector: the trap, then IRET. The host decodes the vector from
-// the stub's address and, for results in CF/ZF, edits the FLAGS image that
-// this IRET pops.
+// One stub per vector: a near call of the trap entry. The host decodes the
+// vector from the return address the call pushed, pops it, and resumes at
+// the entry's IRET with the caller's frame where an INT left it.
 global_asm!(
     ".section .rom.stubs, \"ax\"",
     ".code16",
     ".globl stub_table",
     "stub_table:",
     ".rept 256",
-    "pbios_trap",
-    ".byte 0xCF", // iret
+    "call trap_entry",
     ".balign {stride}, 0x90",
     ".endr",
     ".code32",
@@ -82,10 +87,19 @@ global_asm!(
     ".section .rom.rt16, \"ax\"",
     ".code16",
     "rt16_start:",
+    // The trap entry (F000:0040), the one trap site of every BIOS call: the
+    // stubs call it, so a debugger-driven backend needs one breakpoint for
+    // all vectors. The host serves the call with the stub's return address
+    // popped, so this IRET pops the caller's frame; for results in CF/ZF
+    // the host edits the FLAGS image it pops.
+    ".globl trap_entry",
+    "trap_entry:",
+    "pbios_trap",
+    ".byte 0xCF", // iret
     // Wait helper. A service with nothing to return yet (a key wait) makes the
     // host push the stub's address and point IP here: the guest sleeps with
     // interrupts on until the next IRQ (so the timer keeps ticking), then
-    // returns into the stub, which traps again.
+    // returns into the stub, which calls the trap entry again.
     ".globl bios_wait",
     "bios_wait:",
     "sti",
@@ -114,24 +128,20 @@ global_asm!(
 // The IBM PC/AT compatibility entry points (abi::rom), each in a section the
 // linker script places at its fixed address.
 global_asm!(
-    "compat_stub .rom.int10, entry_10",
-    "compat_stub .rom.int11, entry_11",
-    "compat_stub .rom.int12, entry_12",
-    "compat_stub .rom.int13, entry_13",
-    "compat_stub .rom.int14, entry_14",
-    "compat_stub .rom.int15, entry_15",
-    "compat_stub .rom.int16, entry_16",
-    "compat_stub .rom.int17, entry_17",
-    "compat_stub .rom.int1a, entry_1a",
-    // INT 19h (F000:E6F2): three bytes before the configuration table, room
-    // for a near jump to the vector's stub in the stub table.
-    ".section .rom.int19, \"ax\"",
-    ".code16",
-    ".globl entry_19",
-    "entry_19:",
-    "jmp stub_table + 0x19 * {stride}",
+    "compat_stub .rom.int10, entry_10, {int10}",
+    "compat_stub .rom.int11, entry_11, {int11}",
+    "compat_stub .rom.int12, entry_12, {int12}",
+    "compat_stub .rom.int13, entry_13, {int13}",
+    "compat_stub .rom.int14, entry_14, {int14}",
+    "compat_stub .rom.int15, entry_15, {int15}",
+    "compat_stub .rom.int16, entry_16, {int16}",
+    "compat_stub .rom.int17, entry_17, {int17}",
+    // INT 19h (F000:E6F2): its three bytes end at the configuration table.
+    "compat_stub .rom.int19, entry_19, {int19}",
+    "compat_stub .rom.int1a, entry_1a, {int1a}",
     // NMI (F000:E2C3): nothing to do.
     ".section .rom.nmi, \"ax\"",
+    ".code16",
     ".globl entry_02",
     "entry_02:",
     "iretw",
@@ -179,7 +189,16 @@ global_asm!(
     ".byte 0x40",        // feature byte 2: INT 16h AH=09h supported
     ".byte 0, 0, 0",     // feature bytes 3-5
     ".code32",
-    stride = const abi::STUB_STRIDE,
+    int10 = const rom::INT10,
+    int11 = const rom::INT11,
+    int12 = const rom::INT12,
+    int13 = const rom::INT13,
+    int14 = const rom::INT14,
+    int15 = const rom::INT15,
+    int16 = const rom::INT16,
+    int17 = const rom::INT17,
+    int19 = const rom::INT19,
+    int1a = const rom::INT1A,
     model = const abi::MODEL_BYTE,
     feature1 = const abi::CONFIG_FEATURE1,
     ticks = const abi::bda::BASE + abi::bda::TIMER_COUNTER as u32,

@@ -67,7 +67,7 @@ const SPECIAL: ([u8; 256], usize) = {
     while v < 256 {
         let vector = v as u8;
         let slot = matches!(rom_vector(vector), RomVector::Stub)
-            && abi::entry_offset(vector) == abi::table_stub_offset(vector);
+            && abi::stub_offset(vector) == abi::table_stub_offset(vector);
         if !slot {
             list[n] = vector;
             n += 1;
@@ -100,7 +100,7 @@ fn init_ivt() {
     while i < n {
         let vector = list[i];
         let entry = match rom_vector(vector) {
-            RomVector::Stub => far_rom(abi::entry_offset(vector)),
+            RomVector::Stub => far_rom(abi::stub_offset(vector)),
             RomVector::Nmi => far_rom(abi::rom::NMI),
             RomVector::TimerIrq => far_rom(timer),
             RomVector::MasterIrq => far_rom(master),

@@ -909,14 +909,19 @@ mod tests {
             let ram = conventional;
             // What POST leaves in the BDA: 40:13, KiB of conventional memory.
             std::ptr::write_unaligned((ram as *mut u8).add(0x413).cast::<u16>(), 639);
-            // INT 12h from real mode: CS:IP on INT 12h's stub (F000:F841),
-            // the trap not yet skipped, SS:SP at an IRET frame.
+            // INT 12h from real mode: its stub (F000:F841) called the trap
+            // entry, whose trap is not yet skipped; SS:SP at the call's
+            // return address, the INT's IRET frame above it.
+            std::ptr::write_unaligned(
+                (ram as *mut u8).add(0x6FFE).cast::<u16>(),
+                abi::stub_offset(0x12) + abi::STUB_CALL_LEN,
+            );
             let mut regs = PbiosRegs {
                 cs: 0xF000,
                 cs_base: 0xF_0000,
-                rip: u64::from(abi::stub_offset(0x12)),
+                rip: u64::from(abi::rom::TRAP_ENTRY),
                 ss: 0,
-                rsp: 0x7000,
+                rsp: 0x6FFE,
                 rflags: 0x202,
                 rax: 0x1234_5678,
                 ..PbiosRegs::default()
@@ -931,9 +936,10 @@ mod tests {
             assert_eq!(regs.rax & 0xFFFF, 639, "INT 12h: base memory in KiB");
             assert_eq!(
                 regs.rip,
-                u64::from(abi::stub_offset(0x12)) + 2,
+                u64::from(abi::rom::TRAP_ENTRY) + 2,
                 "past the OUT"
             );
+            assert_eq!(regs.rsp, 0x7000, "the stub's return address popped");
             assert_eq!(pbios_reset(pb), PBIOS_OK);
             assert_eq!(pbios_exit_status(pb, 3), 7, "no stop recorded");
             pbios_destroy(pb);

@@ -253,11 +253,41 @@ impl Bios {
     /// or just past it). `regs` are the guest's registers with the trap
     /// completed; on return they hold what the guest must resume with.
     /// Returns a reason to end the run, if any.
+    ///
+    /// A BIOS call traps at the ROM's one trap entry, called by the vector's
+    /// stub: the return address on the stack names the vector, and is
+    /// popped before the service runs, so the service sees the stack as the
+    /// caller's INT left it (FLAGS image at SS:SP+4).
     pub fn trap(&mut self, linear_rip: u64, regs: &mut Regs, mem: &mut dyn Memory) -> Option<Stop> {
-        match self.header.vector_at(linear_rip) {
-            Some(v) => self.interrupt(v, regs, mem),
+        let entry = u64::from(self.header.trap_entry);
+        let len = self.header.trap_kind.bytes().len() as u64;
+        if linear_rip != entry && linear_rip != entry + len {
+            self.private(linear_rip, regs, mem);
+            return None;
+        }
+        // Real or virtual-8086 mode: the stub's CS and SS are real-mode
+        // segments.
+        let sp = regs.sp();
+        let vector = mem
+            .read_u16(real_addr(regs.ss, sp))
+            .ok()
+            .and_then(|ret| self.header.vector_of_return(u64::from(regs.cs) << 4, ret));
+        match vector {
+            Some(v) => {
+                regs.set_sp(sp.wrapping_add(2));
+                self.interrupt(v, regs, mem)
+            }
             None => {
-                self.private(linear_rip, regs, mem);
+                self.warn_once(
+                    0xFF,
+                    0xFE,
+                    &format!(
+                        "trap entry reached without a stub's call (CS:IP={:04X}:{:04X}, SS:SP={:04X}:{sp:04X}): ignored",
+                        regs.cs,
+                        regs.ip(),
+                        regs.ss
+                    ),
+                );
                 None
             }
         }
@@ -346,9 +376,10 @@ impl Bios {
         stop
     }
 
-    /// Parks the guest in the ROM's wait helper: push the stub's address,
-    /// jump to `sti; hlt; cli; ret`, which returns into the stub and traps
-    /// again after the next interrupt.
+    /// Parks the guest in the ROM's wait helper: push the stub's address
+    /// (where its call's return address was), jump to `sti; hlt; cli; ret`,
+    /// which returns into the stub, and the stub calls the trap entry again
+    /// after the next interrupt.
     fn wait(&self, v: u8, regs: &mut Regs, mem: &mut dyn Memory) {
         let sp = regs.sp().wrapping_sub(2);
         let stub = (self.header.stub_address(v) - abi::ROM_BASE) as u16;

@@ -5,17 +5,21 @@
 //! # The contract
 //!
 //! A [`Vcpu`] is one virtual CPU stopped at a BIOS trap: an instruction
-//! of the ROM's trap kind (`out 0E7h, al`, `vmcall` or `vmmcall`) at a site
-//! the ROM header lists ([`crate::abi::header::RomHeader::is_trap_site`]): one of
-//! the 256 interrupt stubs (each `trap; iret`) or the private-service
-//! routine POST calls (`trap; ret`, in 32-bit flat mode).
+//! of the ROM's trap kind (`out 0E7h, al`, `vmcall` or `vmmcall`) at one of
+//! the two sites the ROM header lists
+//! ([`crate::abi::header::RomHeader::is_trap_site`]): the trap entry
+//! (`trap; iret`) that every interrupt's stub near-calls, or the
+//! private-service routine POST calls (`trap; ret`, in 32-bit flat mode).
+//! The dispatcher finds the vector from the stub's return address on the
+//! stack and pops it.
 //!
 //! - [`Vcpu::trap_state`] reports the registers *as if the trap instruction
-//!   had completed*: IP just past it, at the stub's IRET. If the hypervisor
+//!   had completed*: IP just past it, at the entry's IRET. If the hypervisor
 //!   stopped before the instruction, the backend adds its length itself
 //!   and returns `true` from [`Vcpu::always_resume`].
 //! - The FLAGS a service answers in (CF, ZF) go into the FLAGS image the
-//!   stub's IRET pops, at SS:SP+4, which the dispatcher writes through
+//!   entry's IRET pops, at SS:SP+4 once the return address is popped
+//!   (SS:SP+6 at the trap), which the dispatcher writes through
 //!   [`Vcpu::memory`]; RFLAGS itself is not where results go.
 //! - A service may change the general registers, EIP, EFLAGS and the
 //!   segment selectors (real-mode: the base follows the selector).
@@ -40,7 +44,7 @@ impl From<Stop> for Exit {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TrapState {
     /// The registers with the trap instruction completed: IP points just
-    /// past it, at the stub's IRET.
+    /// past it, at the trap entry's IRET.
     pub regs: Regs,
     /// The linear address IP points at.
     pub linear_rip: u64,
@@ -232,18 +236,25 @@ mod tests {
     const SP: u16 = 0x7000;
     const CF: u16 = 1;
 
-    /// A call of INT `v` with AX=`ax`, the caller's FLAGS image `flags`.
+    /// A call of INT `v` with AX=`ax`, the caller's FLAGS image `flags`:
+    /// the INT's frame at SS:SP, and below it the return address of the
+    /// stub's call of the trap entry, where the guest stopped.
     fn call(v: u8, ax: u16, flags: u16) -> Fake {
         let map = MemoryMap::new(4 * MIB).unwrap();
         let mut ram = guest_ram(&map.ram_ranges()).unwrap();
         ram.write_u16(real_addr(0, SP + 4), flags).unwrap();
-        let ip = abi::stub_offset(v) + 2;
+        ram.write_u16(
+            real_addr(0, SP - 2),
+            abi::stub_offset(v) + abi::STUB_CALL_LEN,
+        )
+        .unwrap();
+        let ip = abi::rom::TRAP_ENTRY + 2;
         Fake {
             state: TrapState {
                 regs: Regs {
                     eax: u32::from(ax),
                     eip: u32::from(ip),
-                    esp: u32::from(SP),
+                    esp: u32::from(SP - 2),
                     eflags: 0x2,
                     cs: abi::ROM_SEGMENT,
                     ..Regs::default()
@@ -297,27 +308,58 @@ mod tests {
         let mut v = call(0x17, 0x0100, 0x0202);
         assert_eq!(serve_trap(&mut b, &mut v), Ok(None));
         assert_eq!(v.mem.writes, vec![(u64::from(SP) + 4, vec![0x03, 0x02])]);
-        assert!(v.resumed.is_empty(), "no register changed");
-        // The same call with CF already set writes nothing at all.
+        // The same call with CF already set writes no memory at all.
         let mut v = call(0x17, 0x0100, 0x0202 | CF);
         assert_eq!(serve_trap(&mut b, &mut v), Ok(None));
         assert!(v.mem.writes.is_empty(), "{:?}", v.mem.writes);
-        assert!(v.resumed.is_empty());
+        // Only SP changed: the stub's return address is popped, so the
+        // guest resumes at the entry's IRET with the INT's frame on top.
+        let (old, new) = v.resumed[0];
+        assert_eq!(
+            new,
+            Regs {
+                esp: old.esp + 2,
+                iret_flags: new.iret_flags,
+                ..old
+            }
+        );
         // INT 11h changes AX (to the BDA's equipment word, 0 here) but no
         // flag: the registers, not the image.
         let mut v = call(0x11, 0xFFFF, 0x0202);
         assert_eq!(serve_trap(&mut b, &mut v), Ok(None));
         assert!(v.mem.writes.is_empty());
-        assert_eq!(v.resumed.len(), 1);
+        assert_eq!(v.resumed[0].1.ax(), 0);
         assert_eq!(b.stats.calls, 3);
+    }
+
+    #[test]
+    fn the_vector_comes_from_the_stubs_return_address() {
+        let mut b = bios(Drives::default());
+        // INT 12h's stub is the compatibility entry F000:F841, INT 20h's a
+        // stub-table slot; each answers as itself.
+        let mut v = call(0x12, 0, 0x0202);
+        assert_eq!(serve_trap(&mut b, &mut v), Ok(None));
+        assert_eq!(v.resumed[0].1.ax(), 0, "INT 12h: 40:13 in KiB (0 here)");
+        let mut v = call(0x20, 0x1234, 0x0202);
+        assert_eq!(serve_trap(&mut b, &mut v), Ok(None));
+        assert_eq!(v.resumed[0].1.sp(), SP, "served, the return popped");
+        // A return address that is no stub's: nothing served, nothing
+        // changed.
+        let mut v = call(0x12, 0x5555, 0x0202);
+        v.mem.ram.write_u16(real_addr(0, SP - 2), 0x7C00).unwrap();
+        assert_eq!(serve_trap(&mut b, &mut v), Ok(None));
+        assert!(v.resumed.is_empty() && v.mem.writes.is_empty());
+        assert_eq!(b.stats.calls, 2);
     }
 
     #[test]
     fn the_rip_rule_steps_only_off_a_trap_site() {
         let h = Rom::builtin().header;
         let base = u64::from(abi::ROM_BASE);
-        let on = u32::from(abi::stub_offset(0x13));
+        let on = u32::from(abi::rom::TRAP_ENTRY);
         assert_eq!(past_trap(&h, base, on), Some(on + 2), "on the OUT");
+        let stub = u32::from(abi::stub_offset(0x13));
+        assert_eq!(past_trap(&h, base, stub), None, "a stub is a call");
         assert_eq!(past_trap(&h, base, on + 2), None, "already past it");
         assert_eq!(past_trap(&h, 0, 0x7C00), None, "not a trap site");
     }
@@ -335,8 +377,11 @@ mod tests {
                 iret_flags: 0,
                 ..new
             },
-            old,
-            "nothing else changed"
+            Regs {
+                esp: old.esp + 2,
+                ..old
+            },
+            "nothing else changed but the popped return address"
         );
     }
 

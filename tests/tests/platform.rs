@@ -12,7 +12,7 @@ fn ivt_agrees_with_the_vector_table() {
     for v in 0..=255u8 {
         let entry = run.u32(u64::from(v) * 4);
         let linear = (entry >> 16) * 16 + (entry & 0xFFFF);
-        let at_stub = linear == abi::ROM_BASE + u32::from(abi::entry_offset(v));
+        let at_stub = linear == abi::ROM_BASE + u32::from(abi::stub_offset(v));
         match vector(v) {
             Vector::Service(_) | Vector::Unsupported => {
                 assert!(

@@ -317,6 +317,7 @@ fn check_rom(elf: &[u8], image: &[u8], trap: abi::TrapKind) -> Result<()> {
         ("post_entry", abi::rom::POST_ENTRY),
         ("reset_vector", abi::rom::RESET_VECTOR),
         ("stub_table", abi::rom::STUB_TABLE),
+        ("trap_entry", abi::rom::TRAP_ENTRY),
         ("dummy_iret", abi::rom::DUMMY_IRET),
         ("diskette_params", abi::rom::DISKETTE_PARAMS),
         ("entry_02", abi::rom::NMI),
@@ -344,18 +345,32 @@ fn check_rom(elf: &[u8], image: &[u8], trap: abi::TrapKind) -> Result<()> {
             addr == u64::from(abi::ROM_BASE) + u64::from(off),
         )?;
     }
+    let entry = usize::from(abi::rom::TRAP_ENTRY);
+    want(
+        "trap entry in the header",
+        h.trap_entry == abi::ROM_BASE + u32::from(abi::rom::TRAP_ENTRY),
+    )?;
+    want(
+        "trap entry: the trap, then IRET",
+        image.get(entry..entry + trap.bytes().len()) == Some(trap.bytes())
+            && image.get(entry + trap.bytes().len()) == Some(&abi::IRET_OPCODE),
+    )?;
     let table = (0..=255u8).map(abi::table_stub_offset);
     let compat = abi::COMPAT_STUBS.iter().map(|(_, off)| *off);
     for stub in table.chain(compat) {
-        let stub = usize::from(stub);
-        let bytes = trap.bytes();
+        // A near call whose target, with IP wrapping in the segment, is the
+        // trap entry.
+        let at = usize::from(stub);
+        let rel = u16::from_le_bytes([image[at + 1], image[at + 2]]);
         want(
-            &format!("stub at F000:{stub:04X}"),
-            &image[stub..stub + bytes.len()] == bytes,
+            &format!("stub at F000:{stub:04X}: a near call of the trap entry"),
+            image[at] == abi::CALL_OPCODE
+                && stub.wrapping_add(abi::STUB_CALL_LEN).wrapping_add(rel) == abi::rom::TRAP_ENTRY,
         )?;
         want(
-            &format!("stub at F000:{stub:04X}: IRET"),
-            image[stub + bytes.len()] == abi::IRET_OPCODE,
+            &format!("stub at F000:{stub:04X}: decodes to its vector"),
+            h.vector_of_stub(u64::from(abi::ROM_BASE) + u64::from(stub))
+                .is_some(),
         )?;
     }
     let private = (h.private_trap - abi::ROM_BASE) as usize;
@@ -363,17 +378,6 @@ fn check_rom(elf: &[u8], image: &[u8], trap: abi::TrapKind) -> Result<()> {
         "private trap: the trap, then RET",
         image.get(private..private + trap.bytes().len()) == Some(trap.bytes())
             && image.get(private + trap.bytes().len()) == Some(&abi::RET_OPCODE),
-    )?;
-    let jump = usize::from(abi::rom::INT19);
-    let target = usize::from(abi::table_stub_offset(0x19));
-    want(
-        "INT 19h entry: a near jump to its stub",
-        image[jump] == 0xE9
-            && (jump + 3).wrapping_add(usize::from(u16::from_le_bytes([
-                image[jump + 1],
-                image[jump + 2],
-            ]))) as u16
-                == target as u16,
     )?;
     let cfg = usize::from(abi::rom::CONFIG_TABLE);
     want(

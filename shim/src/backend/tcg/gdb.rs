@@ -365,6 +365,11 @@ impl GdbClient {
         self.post(format!("Z0,{addr:x},1").as_bytes())
     }
 
+    /// Removes the software breakpoint at `addr` (`z0`, posted).
+    pub fn remove_breakpoint(&mut self, addr: u64) -> Result<(), GdbError> {
+        self.post(format!("z0,{addr:x},1").as_bytes())
+    }
+
     /// Resumes the target (`c`); the stop reply comes later.
     pub fn resume(&mut self) -> Result<(), GdbError> {
         self.send(b"c")

@@ -3,11 +3,15 @@
 //!
 //! QEMU gets the pbios ROM as its BIOS, no disks of its own, COM1 and the
 //! isa-debug-exit device at F4h, guest RAM in a file pbios maps too, and its
-//! GDB stub on a private Unix socket. pbios puts a breakpoint on every trap
-//! site the ROM header lists (the 256 stubs and the private-service trap).
-//! At each hit it reads the registers, runs the same dispatcher as the KVM
-//! backend ([`serve_trap`]), writes the registers back with IP past the
-//! trap instruction, and continues.
+//! GDB stub on a private Unix socket. pbios puts a breakpoint on the two
+//! trap sites the ROM header lists: the trap entry every stub calls, and
+//! the private-service trap, which gives way to one on the reset vector
+//! once POST is done. Two at most, for the whole run: QEMU checks every
+//! breakpoint at every translation-block lookup, so each one slows the
+//! guest down long after the BIOS is idle. At each hit pbios reads the
+//! registers, runs the same dispatcher as the KVM backend ([`serve_trap`]),
+//! writes the registers back with IP past the trap instruction, and
+//! continues.
 //!
 //! Memory: services read guest RAM straight from the shared mapping (the
 //! vCPU is stopped, so it is coherent). Writes go into the mapping and also
@@ -120,7 +124,8 @@ pub struct TcgMachine {
     _dir: PrivateDir,
     /// Guest stops taken (breakpoint hits) and the boot's timing.
     stats: RunStats,
-    /// Whether the reset vector's breakpoint is in.
+    /// Whether the reset vector's breakpoint is in (in place of the private
+    /// trap's, once POST is done).
     reset_armed: bool,
     /// Not `Send`: QEMU gets SIGKILL when the *thread* that started it
     /// ends (PR_SET_PDEATHSIG), so the machine stays on that thread.
@@ -128,8 +133,8 @@ pub struct TcgMachine {
 }
 
 impl TcgMachine {
-    /// Starts QEMU, connects to its GDB stub and COM1, and breaks on every
-    /// trap site of the ROM. The guest has not run yet.
+    /// Starts QEMU, connects to its GDB stub and COM1, and breaks on the
+    /// ROM's two trap sites. The guest has not run yet.
     pub fn new(spec: MachineSpec, opts: &TcgOptions) -> Result<TcgMachine, TcgError> {
         let MachineSpec {
             rom,
@@ -317,12 +322,17 @@ impl TcgMachine {
                         }
                         Hit::Trap => {}
                     }
-                    if !self.reset_armed {
-                        // Armed after the first stop: the vCPU started on it.
-                        self.vcpu.mem.gdb.insert_breakpoint(RESET_LINEAR)?;
+                    let stop = serve_trap(&mut self.bios, &mut self.vcpu)?;
+                    if !self.reset_armed && self.bios.stats.post_done.is_some() {
+                        // POST is done with its private trap: its breakpoint
+                        // makes way for the reset vector's, so that two at
+                        // most slow the guest down (QEMU checks each one at
+                        // every translation-block lookup).
+                        let gdb = &mut self.vcpu.mem.gdb;
+                        gdb.remove_breakpoint(u64::from(self.vcpu.private_trap))?;
+                        gdb.insert_breakpoint(RESET_LINEAR)?;
                         self.reset_armed = true;
                     }
-                    let stop = serve_trap(&mut self.bios, &mut self.vcpu)?;
                     self.stats.check_boot(&self.bios);
                     if let Some(stop) = stop {
                         return Ok(stop.into());

@@ -912,10 +912,15 @@ mod tests {
             // INT 12h from real mode: its stub (F000:F841) called the trap
             // entry, whose trap is not yet skipped; SS:SP at the call's
             // return address, the INT's IRET frame above it.
-            std::ptr::write_unaligned(
-                (ram as *mut u8).add(0x6FFE).cast::<u16>(),
+            let frame = [
                 abi::stub_offset(0x12) + abi::STUB_CALL_LEN,
-            );
+                0x7C10,
+                0,
+                0x0202,
+            ];
+            for (i, w) in frame.iter().enumerate() {
+                std::ptr::write_unaligned((ram as *mut u8).add(0x6FFE + 2 * i).cast::<u16>(), *w);
+            }
             let mut regs = PbiosRegs {
                 cs: 0xF000,
                 cs_base: 0xF_0000,
@@ -929,17 +934,15 @@ mod tests {
             let r = pbios_serve_trap(pb, &mut regs);
             assert_eq!(
                 r,
-                PBIOS_RESUME_REGS,
+                PBIOS_RESUME_REGS | PBIOS_RESUME_SEGMENTS,
                 "{:?}",
                 CStr::from_ptr(pbios_last_error())
             );
             assert_eq!(regs.rax & 0xFFFF, 639, "INT 12h: base memory in KiB");
-            assert_eq!(
-                regs.rip,
-                u64::from(abi::rom::TRAP_ENTRY) + 2,
-                "past the OUT"
-            );
-            assert_eq!(regs.rsp, 0x7000, "the stub's return address popped");
+            // Returned to the caller as the entry's IRET would.
+            assert_eq!((regs.cs, regs.cs_base, regs.rip), (0, 0, 0x7C10));
+            assert_eq!(regs.rsp, 0x7006, "return address and frame popped");
+            assert_eq!(regs.rflags, 0x202);
             assert_eq!(pbios_reset(pb), PBIOS_OK);
             assert_eq!(pbios_exit_status(pb, 3), 7, "no stop recorded");
             pbios_destroy(pb);

@@ -235,6 +235,10 @@ mod tests {
 
     const SP: u16 = 0x7000;
     const CF: u16 = 1;
+    /// EFLAGS.VM: a call from virtual-8086 mode.
+    const VM: u32 = 1 << 17;
+    /// The caller's CS:IP in the INT's frame.
+    const CALLER: (u16, u16) = (0x1234, 0x0567);
 
     /// A call of INT `v` with AX=`ax`, the caller's FLAGS image `flags`:
     /// the INT's frame at SS:SP, and below it the return address of the
@@ -242,6 +246,8 @@ mod tests {
     fn call(v: u8, ax: u16, flags: u16) -> Fake {
         let map = MemoryMap::new(4 * MIB).unwrap();
         let mut ram = guest_ram(&map.ram_ranges()).unwrap();
+        ram.write_u16(real_addr(0, SP), CALLER.1).unwrap();
+        ram.write_u16(real_addr(0, SP + 2), CALLER.0).unwrap();
         ram.write_u16(real_addr(0, SP + 4), flags).unwrap();
         ram.write_u16(
             real_addr(0, SP - 2),
@@ -302,18 +308,59 @@ mod tests {
     }
 
     #[test]
-    fn the_flags_image_is_written_only_when_it_changes() {
+    fn a_real_mode_call_returns_to_its_caller_with_its_answer_in_flags() {
         let mut b = bios(Drives::default());
-        // INT 17h: no printer, CF=1 and nothing else.
+        // INT 17h: no printer, CF=1 and nothing else. The host returns as the
+        // entry's IRET would: CS:IP and FLAGS from the frame, SP past it.
         let mut v = call(0x17, 0x0100, 0x0202);
+        assert_eq!(serve_trap(&mut b, &mut v), Ok(None));
+        assert!(v.mem.writes.is_empty(), "no FLAGS image to write");
+        let (old, new) = v.resumed[0];
+        assert_eq!((new.cs, new.ip(), new.sp()), (CALLER.0, CALLER.1, SP + 6));
+        assert_eq!(new.eflags, 0x0203, "the caller's IF, the answer's CF");
+        assert_eq!(
+            Regs {
+                eax: old.eax,
+                eip: old.eip,
+                esp: old.esp,
+                eflags: old.eflags,
+                cs: old.cs,
+                iret_flags: old.iret_flags,
+                ..new
+            },
+            old,
+            "nothing else"
+        );
+        // FLAGS as a real-mode IRET loads them: bits 3, 5 and 15 clear,
+        // bit 1 set, EFLAGS's upper half kept (AC here).
+        let mut v = call(0x11, 0xFFFF, 0xFFFF);
+        v.state.regs.eflags |= 1 << 18;
+        assert_eq!(serve_trap(&mut b, &mut v), Ok(None));
+        let (_, new) = v.resumed[0];
+        assert_eq!(new.eflags, (1 << 18) | 0x7FD5 | 2, "INT 11h keeps them");
+        assert_eq!(new.ax(), 0, "the BDA's equipment word");
+        assert_eq!(b.stats.calls, 2);
+    }
+
+    #[test]
+    fn from_virtual_8086_mode_the_flags_image_is_written_only_when_it_changes() {
+        let mut b = bios(Drives::default());
+        let v86 = |v, ax, flags| {
+            let mut f = call(v, ax, flags);
+            f.state.regs.eflags |= VM;
+            f
+        };
+        // INT 17h: no printer, CF=1 and nothing else.
+        let mut v = v86(0x17, 0x0100, 0x0202);
         assert_eq!(serve_trap(&mut b, &mut v), Ok(None));
         assert_eq!(v.mem.writes, vec![(u64::from(SP) + 4, vec![0x03, 0x02])]);
         // The same call with CF already set writes no memory at all.
-        let mut v = call(0x17, 0x0100, 0x0202 | CF);
+        let mut v = v86(0x17, 0x0100, 0x0202 | CF);
         assert_eq!(serve_trap(&mut b, &mut v), Ok(None));
         assert!(v.mem.writes.is_empty(), "{:?}", v.mem.writes);
         // Only SP changed: the stub's return address is popped, so the
-        // guest resumes at the entry's IRET with the INT's frame on top.
+        // guest resumes at the entry's IRET with the INT's frame on top,
+        // and runs the IRET itself (its monitor may emulate it).
         let (old, new) = v.resumed[0];
         assert_eq!(
             new,
@@ -325,7 +372,7 @@ mod tests {
         );
         // INT 11h changes AX (to the BDA's equipment word, 0 here) but no
         // flag: the registers, not the image.
-        let mut v = call(0x11, 0xFFFF, 0x0202);
+        let mut v = v86(0x11, 0xFFFF, 0x0202);
         assert_eq!(serve_trap(&mut b, &mut v), Ok(None));
         assert!(v.mem.writes.is_empty());
         assert_eq!(v.resumed[0].1.ax(), 0);
@@ -368,6 +415,7 @@ mod tests {
     fn a_vcpu_still_on_the_trap_is_always_resumed() {
         let mut b = bios(Drives::default());
         let mut v = call(0x17, 0x0100, 0x0202 | CF);
+        v.state.regs.eflags |= VM;
         v.on_trap = true;
         assert_eq!(serve_trap(&mut b, &mut v), Ok(None));
         assert_eq!(v.resumed.len(), 1, "RIP must be written past the trap");

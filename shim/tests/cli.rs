@@ -179,6 +179,48 @@ fn every_trap_flavor_boots_on_tcg() {
 }
 
 #[test]
+fn tcg_keeps_two_breakpoints_at_most() {
+    // QEMU checks every breakpoint at every translation-block lookup, so
+    // the TCG backend may hold two at most, however many vectors it
+    // serves. The GDB trace shows each one inserted (Z0) and removed (z0).
+    let mut s = vec![0u8; 512];
+    let code = [
+        0xCD, 0x12, // int 12h
+        0xB4, 0x00, 0xCD, 0x1A, // mov ah, 0; int 1Ah
+        0xB4, 0x01, 0xCD, 0x16, // mov ah, 1; int 16h
+        0xB4, 0x41, 0xBB, 0xAA, 0x55, 0xB2, 0x80, 0xCD, 0x13, // EDD check
+        0xB0, 0x00, 0xE6, 0xF4, // exit
+    ];
+    s[..code.len()].copy_from_slice(&code);
+    s[510..].copy_from_slice(&[0x55, 0xAA]);
+    let disk = tmp("bps.img", &s);
+    let rom = rom_path();
+    let out = Command::new(env!("CARGO_BIN_EXE_pbios"))
+        .args(["--accel", "tcg", "--trace", "--rom"])
+        .arg(&rom)
+        .arg(&disk)
+        .env("PBIOS_GDB_TRACE", "1")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for call in ["INT 12h", "INT 1Ah", "INT 16h", "INT 13h", "INT 19h"] {
+        assert!(err.contains(call), "{call} served: {err}");
+    }
+    let mut live = std::collections::BTreeSet::new();
+    let mut most = 0;
+    for line in err.lines() {
+        if let Some(addr) = line.strip_prefix("gdb -> Z0,") {
+            live.insert(addr.to_string());
+        } else if let Some(addr) = line.strip_prefix("gdb -> z0,") {
+            live.remove(addr);
+        }
+        most = most.max(live.len());
+    }
+    assert!((1..=2).contains(&most), "{most} breakpoints at once: {err}");
+}
+
+#[test]
 fn unknown_accelerator() {
     let rom = rom_path();
     let disk = tmp("boot7.img", &bootable());

@@ -210,9 +210,11 @@ fn tcg_keeps_two_breakpoints_at_most() {
     let mut live = std::collections::BTreeSet::new();
     let mut most = 0;
     for line in err.lines() {
-        if let Some(addr) = line.strip_prefix("gdb -> Z0,") {
+        // "<µs since connect> gdb -> <packet>"
+        let packet = line.trim_start().split_once(' ').map_or("", |(_, p)| p);
+        if let Some(addr) = packet.strip_prefix("gdb -> Z0,") {
             live.insert(addr.to_string());
-        } else if let Some(addr) = line.strip_prefix("gdb -> z0,") {
+        } else if let Some(addr) = packet.strip_prefix("gdb -> z0,") {
             live.remove(addr);
         }
         most = most.max(live.len());

@@ -57,6 +57,8 @@ pub struct GdbClient {
     acks: bool,
     /// Packets sent with [`GdbClient::post`] whose `OK` has not been read.
     pending: usize,
+    /// When the connection was made: the trace's time stamps count from it.
+    since: std::time::Instant,
 }
 
 /// The modulo-256 sum of `payload`.
@@ -162,6 +164,7 @@ impl GdbClient {
             inbox: Vec::new(),
             acks: true,
             pending: 0,
+            since: std::time::Instant::now(),
         };
         let features = c.request(b"qSupported:swbreak+;hwbreak+")?;
         if features
@@ -190,7 +193,8 @@ impl GdbClient {
         if log::log_enabled!(target: "pbios::gdb", log::Level::Trace) {
             log::trace!(
                 target: "pbios::gdb",
-                "gdb -> {}",
+                "{:>12.1} gdb -> {}",
+                self.since.elapsed().as_secs_f64() * 1e6,
                 String::from_utf8_lossy(&payload[..payload.len().min(60)])
             );
         }
@@ -316,7 +320,8 @@ impl GdbClient {
         if log::log_enabled!(target: "pbios::gdb", log::Level::Trace) {
             log::trace!(
                 target: "pbios::gdb",
-                "gdb <- {}",
+                "{:>12.1} gdb <- {}",
+                self.since.elapsed().as_secs_f64() * 1e6,
                 String::from_utf8_lossy(&raw[..raw.len().min(60)])
             );
         }

@@ -719,6 +719,82 @@ fn per_call(
             kvm_samples = s;
         }
     }
+    tcg_breakdown(t, md, tcg_calls)
+}
+
+/// Where a TCG call's time goes, from the time stamps of pbios's GDB trace
+/// (`$PBIOS_GDB_TRACE`) over one run of the INT 1Ah loop.
+fn tcg_breakdown(t: &Tools, md: &mut String, calls: u32) -> Result<()> {
+    let img = t.dir.join(format!("call-1-{calls}.img"));
+    let mut c = t.command(Machine::Pbios(Accel::Tcg), &[&img], &[]);
+    let out = c
+        .env("PBIOS_GDB_TRACE", "1")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run pbios: {e}"))?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    // (time in µs, direction, packet)
+    let packets: Vec<(f64, bool, &str)> = err
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim_start();
+            let (t, rest) = l.split_once(' ')?;
+            let (dir, p) = rest.split_once(' ')?;
+            let sent = match dir {
+                "gdb" => p.starts_with("->"),
+                _ => return None,
+            };
+            Some((t.parse().ok()?, sent, p.get(3..)?))
+        })
+        .collect();
+    let mut phases: [Vec<f64>; 4] = Default::default();
+    let mut stop: Option<f64> = None;
+    let mut g_sent = None;
+    let mut regs = None;
+    let mut resumed = None;
+    for &(time, sent, p) in &packets {
+        match (sent, p) {
+            (false, p) if p.starts_with("T05") => {
+                if let (Some(s), Some(g), Some(r), Some(c)) = (stop, g_sent, regs, resumed) {
+                    phases[0].push(g - s);
+                    phases[1].push(r - g);
+                    phases[2].push(c - r);
+                    phases[3].push(time - c);
+                }
+                stop = Some(time);
+                (g_sent, regs, resumed) = (None, None, None);
+            }
+            (true, "g") => g_sent = Some(time),
+            (false, p) if g_sent.is_some() && regs.is_none() && p != "OK" => regs = Some(time),
+            (true, "c") => resumed = Some(time),
+            _ => {}
+        }
+    }
+    if phases[0].len() < 10 {
+        return Err(format!("the GDB trace showed {} calls", phases[0].len()));
+    }
+    let total: f64 = phases.iter().map(|p| median(p)).sum();
+    let _ = writeln!(
+        md,
+        "\nWhere a TCG call's time goes: the GDB trace's time stamps (pbios's\n\
+         `$PBIOS_GDB_TRACE`, which itself adds to every step) over {} calls\n\
+         of the INT 1Ah loop, median µs per call for each step.\n",
+        phases[0].len()
+    );
+    let _ = writeln!(md, "| step | µs | share |");
+    let _ = writeln!(md, "|---|---:|---:|");
+    for (name, p) in [
+        "pbios: stop reply to `g` sent",
+        "QEMU: `g` to the register block (one round trip)",
+        "pbios: the service, `M`/`G` posted, `c` sent",
+        "QEMU: posted writes applied, guest resumed, runs to the next call, stops",
+    ]
+    .iter()
+    .zip(&phases)
+    {
+        let m = median(p);
+        let _ = writeln!(md, "| {name} | {m:.1} | {:.0}% |", 100.0 * m / total);
+    }
     Ok(())
 }
 

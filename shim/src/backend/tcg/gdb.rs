@@ -59,7 +59,13 @@ pub struct GdbClient {
     pending: usize,
     /// When the connection was made: the trace's time stamps count from it.
     since: std::time::Instant,
+    /// The receive buffer `fill` reads into (allocated once).
+    rx: Box<[u8]>,
 }
+
+/// The most bytes the client holds while waiting for a packet's end: twice
+/// the largest packet it accepts, plus room for acks and a partial packet.
+pub const MAX_INBOX: usize = 16 * MAX_PAYLOAD + 8192;
 
 /// The modulo-256 sum of `payload`.
 pub fn checksum(payload: &[u8]) -> u8 {
@@ -110,12 +116,23 @@ pub fn decode(raw: &[u8]) -> Result<Vec<u8>, GdbError> {
 
 /// Lower-case hex of `bytes`.
 pub fn to_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        let _ = write!(s, "{b:02x}");
+    for &b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0xF)]));
     }
     s
+}
+
+/// The value of one hex digit.
+fn nibble(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
 }
 
 /// Bytes from hex digits.
@@ -123,14 +140,13 @@ pub fn from_hex(hex: &[u8]) -> Result<Vec<u8>, GdbError> {
     if !hex.len().is_multiple_of(2) {
         return Err(GdbError::Malformed("odd number of hex digits".into()));
     }
-    hex.chunks(2)
-        .map(|p| {
-            std::str::from_utf8(p)
-                .ok()
-                .and_then(|s| u8::from_str_radix(s, 16).ok())
-                .ok_or_else(|| {
-                    GdbError::Malformed(format!("not hex: {:?}", String::from_utf8_lossy(p)))
-                })
+    hex.chunks_exact(2)
+        .map(|p| match (nibble(p[0]), nibble(p[1])) {
+            (Some(hi), Some(lo)) => Ok(hi << 4 | lo),
+            _ => Err(GdbError::Malformed(format!(
+                "not hex: {:?}",
+                String::from_utf8_lossy(p)
+            ))),
         })
         .collect()
 }
@@ -165,6 +181,7 @@ impl GdbClient {
             acks: true,
             pending: 0,
             since: std::time::Instant::now(),
+            rx: vec![0u8; 8192].into_boxed_slice(),
         };
         let features = c.request(b"qSupported:swbreak+;hwbreak+")?;
         if features
@@ -285,10 +302,17 @@ impl GdbClient {
         }
     }
 
-    /// Reads what the stream has (blocking until at least one byte).
+    /// Reads what the stream has (blocking until at least one byte). The
+    /// inbox is bounded: a peer that sends more than [`MAX_INBOX`] bytes
+    /// without completing a packet is refused.
     pub fn fill(&mut self) -> Result<(), GdbError> {
-        let mut buf = [0u8; 8192];
-        let n = self.stream.read(&mut buf)?;
+        if self.inbox.len() >= MAX_INBOX {
+            return Err(GdbError::Malformed(format!(
+                "more than {MAX_INBOX} bytes without a complete packet"
+            )));
+        }
+        let buf = &mut self.rx[..];
+        let n = self.stream.read(buf)?;
         if n == 0 {
             return Err(GdbError::Closed);
         }
@@ -332,7 +356,9 @@ impl GdbClient {
     }
 
     /// The register block (`g`), as bytes in the target's order.
-    pub fn read_registers(&mut self) -> Result<Vec<u8>, GdbError> {
+    /// Only the first `len` bytes are decoded (the block's tail, FPU and
+    /// vector registers, is most of it and is never used).
+    pub fn read_registers(&mut self, len: usize) -> Result<Vec<u8>, GdbError> {
         let reply = self.request(b"g")?;
         if reply.first() == Some(&b'E') {
             return Err(GdbError::Refused {
@@ -340,7 +366,8 @@ impl GdbClient {
                 reply: String::from_utf8_lossy(&reply).into_owned(),
             });
         }
-        from_hex(&reply)
+        let hex = len.saturating_mul(2).min(reply.len() & !1);
+        from_hex(&reply[..hex])
     }
 
     /// Writes the leading registers of the block (`G`, posted): the stub

@@ -119,6 +119,8 @@ pub struct TcgMachine {
     vcpu: TcgVcpu,
     bios: Bios,
     serial: UnixStream,
+    /// What `drain_serial` reads COM1 into (allocated once).
+    serial_buf: Box<[u8]>,
     serial_out: SharedWriter,
     qemu: Qemu,
     _dir: PrivateDir,
@@ -283,6 +285,7 @@ impl TcgMachine {
             },
             bios,
             serial,
+            serial_buf: vec![0u8; 4096].into_boxed_slice(),
             serial_out: shared_out,
             qemu,
             _dir: dir,
@@ -415,9 +418,9 @@ impl TcgMachine {
 
     /// Copies what COM1 has to the serial output; true at end of stream.
     fn drain_serial(&mut self) -> Result<bool, TcgError> {
-        let mut buf = [0u8; 4096];
+        let buf = &mut self.serial_buf[..];
         loop {
-            match self.serial.read(&mut buf) {
+            match self.serial.read(buf) {
                 Ok(0) => {
                     let _ = self.serial_out.flush();
                     return Ok(true);

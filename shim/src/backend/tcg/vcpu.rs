@@ -23,6 +23,8 @@ pub(super) struct RegLayout {
     /// so that nothing after them (bases, control and FPU registers) is
     /// rewritten.
     pub(super) write_len: usize,
+    /// Bytes of the block pbios reads: the fields above and CR0.
+    read_len: usize,
 }
 
 impl RegLayout {
@@ -84,6 +86,7 @@ impl RegLayout {
             .map(|n| end(n))
             .max()
             .unwrap_or(0);
+        let read_len = write_len.max(end("cr0"));
         Ok(RegLayout {
             gprs,
             rip: at("rip")?,
@@ -91,6 +94,7 @@ impl RegLayout {
             segs,
             cr0: offsets.get("cr0").map(|&(o, _)| o),
             write_len,
+            read_len,
         })
     }
 
@@ -266,7 +270,7 @@ pub(super) struct TcgVcpu {
 
 impl TcgVcpu {
     fn read_block(&mut self) -> Result<Vec<u8>, TcgError> {
-        let b = self.mem.gdb.read_registers()?;
+        let b = self.mem.gdb.read_registers(self.layout.read_len)?;
         if b.len() < self.layout.write_len {
             return Err(TcgError::RegisterLayout(format!(
                 "a register block of {} bytes (got {})",
@@ -402,6 +406,7 @@ mod tests {
         assert_eq!(l.segs, [140, 148, 152, 144, 156, 160]);
         assert_eq!(l.cr0, Some(188));
         assert_eq!(l.write_len, 164, "stops before fs_base");
+        assert_eq!(l.read_len, 196, "through CR0");
         assert!(RegLayout::from_description("<reg name=\"rax\" bitsize=\"64\"/>").is_err());
     }
 }

@@ -614,7 +614,7 @@ struct Kind {
     body: fn(&mut CodeAssembler) -> std::result::Result<(), IcedError>,
 }
 
-const KINDS: [Kind; 4] = [
+const KINDS: [Kind; 5] = [
     Kind {
         name: "bare `out 80h, al` (no BIOS call)",
         body: |a| a.out(0x80, al),
@@ -640,6 +640,20 @@ const KINDS: [Kind; 4] = [
             a.mov(bx, 0x55AAu32)?;
             a.mov(dl, 0x80u32)?;
             a.int(0x13)
+        },
+    },
+    Kind {
+        name: "a byte on COM1: poll LSR, write THR (no BIOS call)",
+        body: |a| {
+            a.mov(dx, 0x3FDu32)?;
+            let mut wait = a.create_label();
+            a.set_label(&mut wait)?;
+            a.in_(al, dx)?;
+            a.test(al, 0x20u32)?;
+            a.jz(wait)?;
+            a.mov(dx, 0x3F8u32)?;
+            a.mov(al, u32::from(b'.'))?;
+            a.out(dx, al)
         },
     },
 ];
@@ -926,7 +940,10 @@ fn dos_client() -> Vec<Vec<u8>> {
     });
     let mut boot = pbios_tests::harness::boot_sector(&code);
     let at = |addr: u32| (addr - 0x7C00) as usize;
-    assert!(code.len() <= at(BANNER), "the client's code overlaps its strings");
+    assert!(
+        code.len() <= at(BANNER),
+        "the client's code overlaps its strings"
+    );
     boot[at(BANNER)..at(BANNER) + banner.len()].copy_from_slice(banner);
     let marker = format!("{DOS_MARKER}\r\n\0");
     boot[at(MARKER)..at(MARKER) + marker.len()].copy_from_slice(marker.as_bytes());

@@ -13,7 +13,7 @@ use crate::bios::Bios;
 use crate::memmap::{KVM_IDENTITY_MAP, KVM_TSS};
 use crate::platform::IOAPIC_PINS;
 use crate::ports::{PlatformPorts, PortEffect};
-use crate::serial::SharedUart;
+use crate::serial::{CoalescedOut, SharedUart};
 use crate::vcpu::{Exit, RunStats};
 use kvm_bindings::{
     kvm_guest_debug, kvm_irq_routing_entry, kvm_pit_config, kvm_userspace_memory_region, CpuId,
@@ -22,7 +22,6 @@ use kvm_bindings::{
     KVM_MEM_READONLY, KVM_PIT_SPEAKER_DUMMY,
 };
 use kvm_ioctls::{Cap, Kvm, SyncReg, VcpuExit, VcpuFd, VmFd};
-use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -106,6 +105,8 @@ const COM1_IRQ: u32 = 4;
 /// an application processor ends the run.
 struct Shared {
     serial: Arc<Mutex<KvmSerial>>,
+    /// COM1's output stream, behind the UART (flushed when a run ends).
+    com1_out: CoalescedOut,
     ports: Mutex<PlatformPorts>,
     /// Why an application processor ended the run, for the boot CPU.
     ended: Mutex<Option<Result<Exit, KvmError>>>,
@@ -229,9 +230,15 @@ impl KvmMachine {
         })?;
         vm.register_irqfd(&evt, COM1_IRQ)
             .map_err(KvmError::SerialIrq)?;
-        let serial = Arc::new(Mutex::new(Serial::new(IrqTrigger(evt), serial_out)));
+        // The UART flushes after every byte; the stream gets them in batches.
+        let com1_out = CoalescedOut::new(serial_out);
+        let serial = Arc::new(Mutex::new(Serial::new(
+            IrqTrigger(evt),
+            Box::new(com1_out.clone()) as SerialOut,
+        )));
         let shared = Arc::new(Shared {
             serial: serial.clone(),
+            com1_out,
             ports: Mutex::new(PlatformPorts::new(
                 &memmap,
                 &platform,
@@ -327,6 +334,8 @@ impl KvmMachine {
         // for it, and the other CPUs stop too.
         *lock(&self.shared.bsp_thread) = None;
         self.stop_aps();
+        // Whatever ended the run, the guest's serial output is all out.
+        let _ = self.shared.com1_out.flush_now();
         end
     }
 
@@ -585,7 +594,7 @@ fn io_out(shared: &Shared, port: u16, data: &[u8]) -> Option<Exit> {
     let value = data.first().copied().unwrap_or(0);
     match port {
         abi::DEBUG_EXIT_PORT => {
-            let _ = uart(&shared.serial).writer_mut().flush();
+            let _ = shared.com1_out.flush_now();
             Some(Exit::DebugExit(value))
         }
         p if (abi::COM1_PORT..abi::COM1_PORT + 8).contains(&p) => {
@@ -604,7 +613,7 @@ fn io_out(shared: &Shared, port: u16, data: &[u8]) -> Option<Exit> {
                 PortEffect::None => None,
                 PortEffect::Reset(how) => Some(Exit::Reset(how.into())),
                 PortEffect::PowerOff(how) => {
-                    let _ = uart(&shared.serial).writer_mut().flush();
+                    let _ = shared.com1_out.flush_now();
                     Some(Exit::PowerOff(how.into()))
                 }
             }

@@ -443,8 +443,29 @@ mod tests {
             inbox: Vec::new(),
             acks,
             pending: 0,
+            since: std::time::Instant::now(),
+            rx: vec![0u8; 8192].into_boxed_slice(),
         };
         (c, b)
+    }
+
+    #[test]
+    fn a_peer_that_never_ends_a_packet_is_refused() {
+        let (mut c, mut stub) = client(false);
+        let junk = vec![b'$'; 4096];
+        let mut refused = false;
+        for _ in 0..(MAX_INBOX / junk.len() + 4) {
+            stub.write_all(&junk).unwrap();
+            match c.fill() {
+                Ok(()) => assert!(c.inbox.len() <= MAX_INBOX + junk.len()),
+                Err(GdbError::Malformed(_)) => {
+                    refused = true;
+                    break;
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert!(refused, "the inbox grew to {}", c.inbox.len());
     }
 
     #[test]

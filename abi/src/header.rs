@@ -19,13 +19,15 @@
 //! | 26 | 2 | offset in F000h of the wait helper (`sti; hlt; cli; ret`) |
 //! | 28 | 4 | linear address of the private-service trap (a `trap; ret` routine the 32-bit POST calls) |
 //! | 32 | 4 | linear address of the trap entry (`trap; iret`) every stub calls |
+//! | 36 | 2 | offset in F000h of the mailbox routine ([`crate::mailbox`]) |
+//! | 38 | 2 | reserved, 0 |
 
 use crate::TrapKind;
 
 /// The header's magic bytes.
 pub const MAGIC: &[u8; 8] = b"PBIOSROM";
 /// Size of the header in bytes.
-pub const HEADER_SIZE: usize = 36;
+pub const HEADER_SIZE: usize = 40;
 
 /// Offsets of the header's fields (used by the ROM's assembly too).
 pub mod field {
@@ -53,6 +55,8 @@ pub mod field {
     pub const PRIVATE_TRAP: usize = 28;
     /// Linear address of the trap entry the stubs call (u32).
     pub const TRAP_ENTRY: usize = 32;
+    /// Offset in F000h of the mailbox routine (u16).
+    pub const MAILBOX_ENTRY: usize = 36;
 }
 
 /// A parsed ROM header.
@@ -79,9 +83,11 @@ pub struct RomHeader {
     /// debugger-driven emulator) put a breakpoint here while POST runs.
     pub private_trap: u32,
     /// Linear address of the trap entry, `trap; iret`, that every stub
-    /// near-calls: the one trap site of every BIOS call. Backends that cannot
-    /// see port I/O put their one breakpoint here.
+    /// near-calls: the one trap site of every BIOS call. A backend that
+    /// cannot take the trap cheaply makes it a jump to the mailbox.
     pub trap_entry: u32,
+    /// Offset in F000h of the mailbox routine ([`crate::mailbox`]).
+    pub mailbox_entry: u16,
 }
 
 /// Why a ROM header was refused.
@@ -134,6 +140,7 @@ impl RomHeader {
             wait_entry: u16_at(rom, field::WAIT_ENTRY),
             private_trap: u32_at(rom, field::PRIVATE_TRAP),
             trap_entry: u32_at(rom, field::TRAP_ENTRY),
+            mailbox_entry: u16_at(rom, field::MAILBOX_ENTRY),
         };
         if h.rom_size as usize != crate::ROM_SIZE {
             return Err(HeaderError::BadField("ROM size"));
@@ -198,6 +205,13 @@ impl RomHeader {
         u32::try_from(linear_rip).is_ok_and(|a| self.trap_sites().contains(&a))
     }
 
+    /// Whether `linear_rip`, at a trap instruction or just past it, is a
+    /// stub's call: the trap entry.
+    pub fn is_call_trap(&self, linear_rip: u64) -> bool {
+        let site = u64::from(self.trap_entry);
+        linear_rip == site || linear_rip == site + self.trap_kind.bytes().len() as u64
+    }
+
     /// Linear address of the trap instruction that serves `vector` (its
     /// compatibility entry point, if it has one).
     pub fn stub_address(&self, vector: u8) -> u32 {
@@ -235,6 +249,7 @@ mod tests {
         b[25] = crate::TRAP_PORT;
         b[28..32].copy_from_slice(&0xF0090u32.to_le_bytes());
         b[32..36].copy_from_slice(&0xF0040u32.to_le_bytes());
+        b[36..38].copy_from_slice(&0x0043u16.to_le_bytes());
         b
     }
 
@@ -267,6 +282,9 @@ mod tests {
         assert_eq!(h.stub_address(0x13), 0xFE3FE);
         assert_eq!(h.stub_address(0x20), 0xF0400 + 0x20 * 4);
         assert_eq!(h.trap_sites(), [0xF0040, 0xF0090], "two sites in all");
+        assert!(h.is_call_trap(0xF0040) && h.is_call_trap(0xF0042));
+        assert!(!h.is_call_trap(0xF0090) && !h.is_call_trap(0xF0041));
+        assert_eq!(h.mailbox_entry, 0x0043);
         for site in h.trap_sites() {
             assert!(h.is_trap_site(u64::from(site)), "{site:#x}");
             assert!(!h.is_trap_site(u64::from(site) + 2), "{site:#x} + 2");

@@ -239,6 +239,45 @@ pub const fn stub_offset(vector: u8) -> u16 {
     }
 }
 
+/// The mailbox: how a backend that cannot stop the CPU cheaply (QEMU's TCG
+/// driven as a debugger) serves a real-mode or virtual-8086 BIOS call while
+/// the guest waits. Its trap entry jumps to the ROM's mailbox routine
+/// (header field 36), which pushes the caller's registers on the caller's
+/// stack, writes SP then SS (low byte first) to the trap port, and spins
+/// until the host sets [`mailbox::FLAG`]. The host reads the registers at
+/// SS:SP, serves the call, writes the registers to resume with back into
+/// their slots and the address of an IRET frame (IP, CS, FLAGS) in the same
+/// SS at [`mailbox::FRAME`] (the caller's own INT frame, or one it writes
+/// at the final SP − 6), then sets the flag; the routine pops the
+/// registers, loads SP from [`mailbox::FRAME`] and IRETs.
+pub mod mailbox {
+    /// GS, FS, ES, DS (u16 each), from SS:SP up.
+    pub const GS: u16 = 0;
+    /// FS.
+    pub const FS: u16 = 2;
+    /// ES.
+    pub const ES: u16 = 4;
+    /// DS.
+    pub const DS: u16 = 6;
+    /// EDI, ESI, EBP, ESP, EBX, EDX, ECX, EAX (u32 each, as `pushad`
+    /// leaves them; the ESP slot is ignored on the way back).
+    pub const PUSHAD: u16 = 8;
+    /// The flag (u16): 0 while the host works, non-zero when the answer is
+    /// in.
+    pub const FLAG: u16 = 40;
+    /// On the way in, the CPU's mode: 0 real, 1 virtual-8086 (CR0.PE). On
+    /// the way out, where the IRET frame to resume with is, as an offset in
+    /// SS (u16).
+    pub const FRAME: u16 = 42;
+    /// Six bytes of room for an IRET frame (when the final SP is the
+    /// stub's return address slot, as the wait helper's is).
+    pub const ROOM: u16 = 44;
+    /// The return address the stub's call pushed: SP at the trap entry.
+    pub const RETURN: u16 = 50;
+    /// Bytes from SS:SP to the stub's return address.
+    pub const SIZE: u16 = RETURN;
+}
+
 /// QEMU's isa-debug-exit port: a byte `v` written here ends the run with
 /// process exit status `(v << 1) | 1`.
 pub const DEBUG_EXIT_PORT: u16 = 0xF4;

@@ -54,6 +54,8 @@ global_asm!(
     ".word bios_wait - rt16_start + {rt16}",
     ".long private_trap",
     ".long trap_entry",
+    ".word mailbox_entry - rt16_start + {rt16}",
+    ".word 0",
     abi_version = const abi::ABI_VERSION,
     header_size = const header::HEADER_SIZE,
     rom_size = const abi::ROM_SIZE,
@@ -88,14 +90,58 @@ global_asm!(
     ".code16",
     "rt16_start:",
     // The trap entry (F000:0040), the one trap site of every BIOS call: the
-    // stubs call it, so a debugger-driven backend needs one breakpoint for
-    // all vectors. The host serves the call with the stub's return address
-    // popped, so this IRET pops the caller's frame; for results in CF/ZF
-    // the host edits the FLAGS image it pops.
+    // stubs call it. The host serves the call with the stub's return
+    // address popped, so this IRET pops the caller's frame; for results in
+    // CF/ZF the host edits the FLAGS image it pops (or, in real mode,
+    // returns to the caller itself). A backend without cheap exits jumps
+    // from here to the mailbox instead.
     ".globl trap_entry",
     "trap_entry:",
     "pbios_trap",
     ".byte 0xCF", // iret
+    // The mailbox: a BIOS call without stopping the CPU, for a backend
+    // whose trap entry jumps here (the TCG backend writes that jump into
+    // its copy of the ROM). The caller's registers go on its own stack, the
+    // host learns SS:SP through four bytes on the trap port (a debug
+    // console there), serves the call from them, writes the answer back
+    // and sets the flag this loop waits for. Layout from SS:SP:
+    // abi::mailbox. Real and virtual-8086 mode alike (nothing here is
+    // IOPL-sensitive but the OUTs, which a V86 monitor that lets BIOS code
+    // reach its ports allows).
+    ".globl mailbox_entry",
+    "mailbox_entry:",
+    "subw $6, %sp",      // room for an IRET frame just below the stub's return
+    "pushw $0",          // the mode, then where the host puts the IRET frame
+    "pushw $0",          // the flag the host sets when the answer is in
+    "pushal",
+    "pushw %ds",
+    "pushw %es",
+    "pushw %fs",
+    "pushw %gs",
+    "movw %sp, %bp",
+    "smsw %ax",
+    "andw $1, %ax",      // CR0.PE: set in virtual-8086 mode
+    "movw %ax, {frame}(%bp)",
+    "movw %sp, %ax",
+    "outb %al, ${port}",
+    "movb %ah, %al",
+    "outb %al, ${port}",
+    "movw %ss, %ax",
+    "outb %al, ${port}",
+    "movb %ah, %al",
+    "outb %al, ${port}",
+    "1:",
+    "pause",
+    "cmpw $0, {flag}(%bp)",
+    "je 1b",
+    "popw %gs",
+    "popw %fs",
+    "popw %es",
+    "popw %ds",
+    "popal",
+    "addw $2, %sp", // the flag
+    "popw %sp",     // the IRET frame's address, in the same SS
+    "iretw",
     // Wait helper. A service with nothing to return yet (a key wait) makes the
     // host push the stub's address and point IP here: the guest sleeps with
     // interrupts on until the next IRQ (so the timer keeps ticking), then
@@ -122,6 +168,9 @@ global_asm!(
     "private_trap:",
     "pbios_trap",
     "ret",
+    port = const abi::TRAP_PORT,
+    flag = const abi::mailbox::FLAG,
+    frame = const abi::mailbox::FRAME,
     options(att_syntax)
 );
 

@@ -259,9 +259,7 @@ impl Bios {
     /// popped before the service runs, so the service sees the stack as the
     /// caller's INT left it (FLAGS image at SS:SP+4).
     pub fn trap(&mut self, linear_rip: u64, regs: &mut Regs, mem: &mut dyn Memory) -> Option<Stop> {
-        let entry = u64::from(self.header.trap_entry);
-        let len = self.header.trap_kind.bytes().len() as u64;
-        if linear_rip != entry && linear_rip != entry + len {
+        if !self.header.is_call_trap(linear_rip) {
             self.private(linear_rip, regs, mem);
             return None;
         }

@@ -318,6 +318,7 @@ fn check_rom(elf: &[u8], image: &[u8], trap: abi::TrapKind) -> Result<()> {
         ("reset_vector", abi::rom::RESET_VECTOR),
         ("stub_table", abi::rom::STUB_TABLE),
         ("trap_entry", abi::rom::TRAP_ENTRY),
+        ("mailbox_entry", h.mailbox_entry),
         ("dummy_iret", abi::rom::DUMMY_IRET),
         ("diskette_params", abi::rom::DISKETTE_PARAMS),
         ("entry_02", abi::rom::NMI),
@@ -354,6 +355,11 @@ fn check_rom(elf: &[u8], image: &[u8], trap: abi::TrapKind) -> Result<()> {
         "trap entry: the trap, then IRET",
         image.get(entry..entry + trap.bytes().len()) == Some(trap.bytes())
             && image.get(entry + trap.bytes().len()) == Some(&abi::IRET_OPCODE),
+    )?;
+    let mailbox = usize::from(h.mailbox_entry);
+    want(
+        "mailbox routine in the 16-bit runtime, after the trap entry",
+        (entry + trap.bytes().len() + 1..usize::from(abi::rom::STUB_TABLE)).contains(&mailbox),
     )?;
     let table = (0..=255u8).map(abi::table_stub_offset);
     let compat = abi::COMPAT_STUBS.iter().map(|(_, off)| *off);

@@ -692,9 +692,8 @@ fn per_call(
          first row, per round. On KVM the first row is the floor of one exit\n\
          to pbios (a port write nobody handles) on this machine. On TCG a port\n\
          write never leaves QEMU, so that row is QEMU's own cost of an `out`,\n\
-         and a BIOS call is a debugger stop: stop reply, read registers,\n\
-         serve, write registers, continue; its ratio is to the same call on\n\
-         KVM.\n"
+         and a BIOS call goes through the ROM's mailbox (below); its ratio is\n\
+         to the same call on KVM.\n"
     );
     let _ = writeln!(md, "| accelerator | N | loop body | µs per call | ratio |");
     let _ = writeln!(md, "|---|---:|---|---:|---:|");
@@ -737,7 +736,8 @@ fn per_call(
 }
 
 /// Where a TCG call's time goes, from the time stamps of pbios's GDB trace
-/// (`$PBIOS_GDB_TRACE`) over one run of the INT 1Ah loop.
+/// (`$PBIOS_GDB_TRACE`, which logs the mailbox too) over one run of the
+/// INT 1Ah loop.
 fn tcg_breakdown(t: &Tools, md: &mut String, calls: u32) -> Result<()> {
     let img = t.dir.join(format!("call-1-{calls}.img"));
     let mut c = t.command(Machine::Pbios(Accel::Tcg), &[&img], &[]);
@@ -747,61 +747,58 @@ fn tcg_breakdown(t: &Tools, md: &mut String, calls: u32) -> Result<()> {
         .output()
         .map_err(|e| format!("cannot run pbios: {e}"))?;
     let err = String::from_utf8_lossy(&out.stderr);
-    // (time in µs, direction, packet)
-    let packets: Vec<(f64, bool, &str)> = err
+    // (time in µs, event)
+    let events: Vec<(f64, &str)> = err
         .lines()
         .filter_map(|l| {
-            let l = l.trim_start();
-            let (t, rest) = l.split_once(' ')?;
-            let (dir, p) = rest.split_once(' ')?;
-            let sent = match dir {
-                "gdb" => p.starts_with("->"),
-                _ => return None,
-            };
-            Some((t.parse().ok()?, sent, p.get(3..)?))
+            let (t, rest) = l.trim_start().split_once(' ')?;
+            Some((t.parse().ok()?, rest))
         })
         .collect();
-    let mut phases: [Vec<f64>; 4] = Default::default();
-    let mut stop: Option<f64> = None;
-    let mut g_sent = None;
-    let mut regs = None;
-    let mut resumed = None;
-    for &(time, sent, p) in &packets {
-        match (sent, p) {
-            (false, p) if p.starts_with("T05") => {
-                if let (Some(s), Some(g), Some(r), Some(c)) = (stop, g_sent, regs, resumed) {
-                    phases[0].push(g - s);
-                    phases[1].push(r - g);
-                    phases[2].push(c - r);
-                    phases[3].push(time - c);
-                }
-                stop = Some(time);
-                (g_sent, regs, resumed) = (None, None, None);
+    // [call in -> answer out, answer out -> next call in]
+    let mut phases: [Vec<f64>; 2] = Default::default();
+    let (mut call, mut answered, mut stopped) = (None::<f64>, None::<f64>, 0usize);
+    for &(time, e) in &events {
+        if e.starts_with("mailbox <-") {
+            if let Some(a) = answered {
+                phases[1].push(time - a);
             }
-            (true, "g") => g_sent = Some(time),
-            (false, p) if g_sent.is_some() && regs.is_none() && p != "OK" => regs = Some(time),
-            (true, "c") => resumed = Some(time),
-            _ => {}
+            call = Some(time);
+            answered = None;
+        } else if e == "mailbox -> answered" {
+            if let Some(c) = call {
+                phases[0].push(time - c);
+            }
+            answered = Some(time);
+        } else if e == "mailbox -> stop" {
+            stopped += 1;
+            answered = None;
         }
     }
-    if phases[0].len() < 10 {
-        return Err(format!("the GDB trace showed {} calls", phases[0].len()));
+    if phases[1].len() < 10 {
+        return Err(format!(
+            "the trace showed {} mailbox calls",
+            phases[1].len()
+        ));
     }
     let total: f64 = phases.iter().map(|p| median(p)).sum();
     let _ = writeln!(
         md,
-        "\nWhere a TCG call's time goes: the GDB trace's time stamps (pbios's\n\
-         `$PBIOS_GDB_TRACE`, which itself adds to every step) over {} calls\n\
-         of the INT 1Ah loop, median µs per call for each step.\n",
+        "\nWhere a TCG call's time goes: the time stamps of pbios's trace\n\
+         (`$PBIOS_GDB_TRACE`, which itself adds to every step) over {} calls\n\
+         of the INT 1Ah loop ({stopped} of them needed a debugger stop), median\n\
+         µs per call for each step. A call goes through the ROM's mailbox:\n\
+         the guest leaves its registers on its stack, sends SS:SP to a debug\n\
+         console on the trap port and spins until pbios has written the\n\
+         answer into shared RAM; no debugger stop unless the service wrote\n\
+         memory where QEMU may hold translated code.\n",
         phases[0].len()
     );
     let _ = writeln!(md, "| step | µs | share |");
     let _ = writeln!(md, "|---|---:|---:|");
     for (name, p) in [
-        "pbios: stop reply to `g` sent",
-        "QEMU: `g` to the register block (one round trip)",
-        "pbios: the service, `M`/`G` posted, `c` sent",
-        "QEMU: posted writes applied, guest resumed, runs to the next call, stops",
+        "pbios: SS:SP read, the call served, the answer written",
+        "guest: sees the answer, returns, loops, enters the mailbox, sends SS:SP",
     ]
     .iter()
     .zip(&phases)

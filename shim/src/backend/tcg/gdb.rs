@@ -58,7 +58,7 @@ pub struct GdbClient {
     /// Packets sent with [`GdbClient::post`] whose `OK` has not been read.
     pending: usize,
     /// When the connection was made: the trace's time stamps count from it.
-    since: std::time::Instant,
+    pub(super) since: std::time::Instant,
     /// The receive buffer `fill` reads into (allocated once).
     rx: Box<[u8]>,
 }
@@ -400,6 +400,20 @@ impl GdbClient {
     /// Removes the software breakpoint at `addr` (`z0`, posted).
     pub fn remove_breakpoint(&mut self, addr: u64) -> Result<(), GdbError> {
         self.post(format!("z0,{addr:x},1").as_bytes())
+    }
+
+    /// Asks the running target to stop (the interrupt byte, 03h); its stop
+    /// reply comes later.
+    pub fn interrupt(&mut self) -> Result<(), GdbError> {
+        if log::log_enabled!(target: "pbios::gdb", log::Level::Trace) {
+            log::trace!(
+                target: "pbios::gdb",
+                "{:>12.1} gdb -> ^C",
+                self.since.elapsed().as_secs_f64() * 1e6
+            );
+        }
+        self.stream.write_all(&[0x03])?;
+        Ok(())
     }
 
     /// Resumes the target (`c`); the stop reply comes later.

@@ -26,10 +26,14 @@
 
 use super::{Accel, Backend, MachineError, MachineSpec};
 use crate::bios::Bios;
+use crate::regs::Regs;
 use crate::serial::{SharedWriter, StreamPort};
 use crate::vcpu::{serve_trap, Exit, RunStats, Vcpu};
 use gdb::{parse_stop, GdbClient, GdbError, StopReply};
-use qemu::{accept, qemu_args, qemu_gone, shared_ram, target_description, PrivateDir, Qemu};
+use mailbox::{patch_rom, Answer, MailboxVcpu};
+use qemu::{
+    accept, qemu_args, qemu_gone, shared_ram, target_description, PrivateDir, Qemu, Sockets,
+};
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::{UnixListener, UnixStream};
@@ -42,6 +46,7 @@ use vcpu::{Hit, RegLayout, TcgMemory, TcgVcpu, RESET_LINEAR};
 use vm_memory::GuestMemoryMmap;
 
 mod gdb;
+mod mailbox;
 mod qemu;
 mod vcpu;
 
@@ -97,6 +102,24 @@ pub enum TcgError {
     RomFile(std::io::Error),
 }
 
+/// What woke the run loop.
+enum Event {
+    /// A stop reply (`None`: the stub's connection closed).
+    Stop(Option<StopReply>),
+    /// A BIOS call in the mailbox at SS:SP.
+    Mailbox { ss: u16, sp: u16 },
+}
+
+/// How a mailbox call left the guest.
+enum Served {
+    /// Still running: answered through the mailbox.
+    Running,
+    /// Stopped, with its new registers written: resume it.
+    Stopped,
+    /// The run ends.
+    End(Exit),
+}
+
 /// Options of the TCG backend.
 #[derive(Clone, Debug)]
 pub struct TcgOptions {
@@ -119,6 +142,10 @@ pub struct TcgMachine {
     vcpu: TcgVcpu,
     bios: Bios,
     serial: UnixStream,
+    /// The debug console on the trap port: SS:SP of each mailbox call.
+    trap: UnixStream,
+    /// Bytes read from `trap` not yet taken as a call.
+    trap_inbox: Vec<u8>,
     /// What `drain_serial` reads COM1 into (allocated once).
     serial_buf: Box<[u8]>,
     serial_out: SharedWriter,
@@ -172,14 +199,16 @@ impl TcgMachine {
             .map_err(TcgError::RamFile)?;
         ram_file.set_len(memmap.total).map_err(TcgError::RamFile)?;
         let rom_path = dir.0.join("bios.bin");
-        std::fs::write(&rom_path, &rom.bytes).map_err(TcgError::RomFile)?;
+        std::fs::write(&rom_path, patch_rom(&rom.bytes, &rom.header)).map_err(TcgError::RomFile)?;
         let gdb_path = dir.0.join("gdb.sock");
         let com1_path = dir.0.join("com1.sock");
+        let trap_path = dir.0.join("trap.sock");
         let listen = |p: &Path, what| {
             UnixListener::bind(p).map_err(|source| TcgError::Listen { what, source })
         };
         let gdb_listener = listen(&gdb_path, "GDB")?;
         let com1_listener = listen(&com1_path, "COM1")?;
+        let trap_listener = listen(&trap_path, "trap port")?;
         let stderr_path = dir.0.join("qemu.err");
         let stderr = std::fs::OpenOptions::new()
             .read(true)
@@ -194,8 +223,11 @@ impl TcgMachine {
             platform.cpus,
             &rom_path,
             &ram_path,
-            &gdb_path,
-            &com1_path,
+            &Sockets {
+                gdb: &gdb_path,
+                com1: &com1_path,
+                trap: &trap_path,
+            },
         ))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -230,6 +262,7 @@ impl TcgMachine {
         })?;
         let mut qemu = Qemu { child, stderr };
         let serial = accept(&com1_listener, &mut qemu, "COM1")?;
+        let trap = accept(&trap_listener, &mut qemu, "trap port")?;
         let gdb_stream = accept(&gdb_listener, &mut qemu, "GDB")?;
         let ram = shared_ram(&memmap, &ram_file)?;
         // QEMU builds the machine (and may fail) after it has connected, so
@@ -243,7 +276,14 @@ impl TcgMachine {
             // The stub answers only once QEMU's machine exists, with its RAM
             // file open: from then on nothing on disk is needed, so nothing
             // is left behind even if pbios is killed.
-            for p in [&gdb_path, &com1_path, &ram_path, &stderr_path, &rom_path] {
+            for p in [
+                &gdb_path,
+                &com1_path,
+                &trap_path,
+                &ram_path,
+                &stderr_path,
+                &rom_path,
+            ] {
                 let _ = std::fs::remove_file(p);
             }
             let _ = std::fs::remove_dir(&dir.0);
@@ -251,9 +291,10 @@ impl TcgMachine {
             // pages (virtual-8086 mode under a memory manager).
             gdb.request_ok(b"Qqemu.PhyMemMode:1")?;
             let layout = RegLayout::from_description(&target_description(&mut gdb)?)?;
-            for site in rom.header.trap_sites() {
-                gdb.insert_breakpoint(u64::from(site))?;
-            }
+            // BIOS calls come through the mailbox (the trap entry jumps
+            // there in QEMU's copy of the ROM); only POST's private trap
+            // needs a breakpoint.
+            gdb.insert_breakpoint(u64::from(rom.header.private_trap))?;
             gdb.settle()?;
             gdb.set_read_timeout(None)?;
             Ok((gdb, layout))
@@ -269,6 +310,7 @@ impl TcgMachine {
             }
         };
         serial.set_nonblocking(true).map_err(TcgError::Serial)?;
+        trap.set_nonblocking(true).map_err(TcgError::Serial)?;
         Ok(TcgMachine {
             vcpu: TcgVcpu {
                 mem: TcgMemory {
@@ -285,6 +327,8 @@ impl TcgMachine {
             },
             bios,
             serial,
+            trap,
+            trap_inbox: Vec::new(),
             serial_buf: vec![0u8; 4096].into_boxed_slice(),
             serial_out: shared_out,
             qemu,
@@ -307,10 +351,20 @@ impl TcgMachine {
 
     fn run_until_stop(&mut self) -> Result<Exit, TcgError> {
         self.stats.start();
+        let mut running = false;
         loop {
-            self.vcpu.mem.gdb.resume()?;
-            match self.wait_stop()? {
-                Some(StopReply::Signal(5)) => {
+            if !running {
+                self.vcpu.mem.gdb.resume()?;
+                running = true;
+            }
+            match self.wait_event(true)? {
+                Event::Mailbox { ss, sp } => match self.serve_mailbox(ss, sp)? {
+                    Served::Running => {}
+                    Served::Stopped => running = false,
+                    Served::End(exit) => return Ok(exit),
+                },
+                Event::Stop(Some(StopReply::Signal(5))) => {
+                    running = false;
                     self.stats.exits += 1;
                     match self.vcpu.classify()? {
                         Hit::Foreign(addr) => {
@@ -341,17 +395,90 @@ impl TcgMachine {
                         return Ok(stop.into());
                     }
                 }
-                Some(StopReply::Signal(sig)) => {
+                Event::Stop(Some(StopReply::Signal(sig))) => {
                     return Err(TcgError::UnexpectedStop {
                         what: format!("signal {sig}"),
                         at: self.where_now(),
                     })
                 }
-                Some(StopReply::Exited(_)) | Some(StopReply::Terminated(_)) | None => {
+                Event::Stop(Some(StopReply::Exited(_)))
+                | Event::Stop(Some(StopReply::Terminated(_)))
+                | Event::Stop(None) => {
                     return self.finish();
                 }
             }
         }
+    }
+
+    /// Serves the call waiting in the mailbox at SS:SP while the guest
+    /// spins in the ROM: through the mailbox when it can carry the answer,
+    /// else with the guest stopped.
+    fn serve_mailbox(&mut self, ss: u16, sp: u16) -> Result<Served, TcgError> {
+        let header = *self.bios.header();
+        let mut v = MailboxVcpu {
+            mem: &mut self.vcpu.mem,
+            header: &header,
+            ss,
+            sp,
+            answer: Answer::Ignored,
+        };
+        if log::log_enabled!(target: "pbios::gdb", log::Level::Trace) {
+            log::trace!(
+                target: "pbios::gdb",
+                "{:>12.1} mailbox <- {ss:04X}:{sp:04X}",
+                v.mem.gdb.since.elapsed().as_secs_f64() * 1e6
+            );
+        }
+        if !v.is_mailbox() {
+            log::warn!(
+                "bytes on the trap port that are no BIOS call (SS:SP {ss:04X}:{sp:04X}): ignored"
+            );
+            return Ok(Served::Running);
+        }
+        let stop = serve_trap(&mut self.bios, &mut v)?;
+        let answer = std::mem::replace(&mut v.answer, Answer::Ignored);
+        if log::log_enabled!(target: "pbios::gdb", log::Level::Trace) {
+            let how = match answer {
+                Answer::Stop(_) => "stop",
+                _ => "answered",
+            };
+            log::trace!(
+                target: "pbios::gdb",
+                "{:>12.1} mailbox -> {how}",
+                v.mem.gdb.since.elapsed().as_secs_f64() * 1e6
+            );
+        }
+        self.stats.exits += 1;
+        self.stats.check_boot(&self.bios);
+        let served = match answer {
+            Answer::Mailbox | Answer::Ignored => Served::Running,
+            Answer::Stop(regs) => {
+                self.stop_with(regs)?;
+                Served::Stopped
+            }
+        };
+        match stop {
+            Some(stop) => Ok(Served::End(stop.into())),
+            None => Ok(served),
+        }
+    }
+
+    /// Stops the guest (spinning in the mailbox) and gives it `regs` and
+    /// the service's memory writes through the stub, as a breakpoint's
+    /// call is answered. The guest resumes where `regs` say, not in the
+    /// mailbox.
+    fn stop_with(&mut self, mut regs: Regs) -> Result<(), TcgError> {
+        self.vcpu.mem.gdb.interrupt()?;
+        match self.wait_event(false)? {
+            Event::Stop(Some(StopReply::Signal(_))) => {}
+            Event::Stop(Some(_)) | Event::Stop(None) => {
+                return Err(TcgError::Gdb(GdbError::Closed))
+            }
+            Event::Mailbox { .. } => unreachable!("wait_event(false) takes no mailbox call"),
+        }
+        self.vcpu.stopped_at(&mut regs)?;
+        self.vcpu.set_regs(&regs.clone(), &regs)?;
+        Ok(())
     }
 
     /// Runs one instruction at `addr` with its breakpoint lifted.
@@ -377,29 +504,43 @@ impl TcgMachine {
     /// Waits for a stop reply, forwarding COM1's output meanwhile. `None`
     /// when the stub's connection closed (QEMU exited).
     fn wait_stop(&mut self) -> Result<Option<StopReply>, TcgError> {
+        match self.wait_event(false)? {
+            Event::Stop(s) => Ok(s),
+            Event::Mailbox { .. } => unreachable!("wait_event(false) takes no mailbox call"),
+        }
+    }
+
+    /// Waits for a stop reply or (if `mailbox`) a mailbox call, forwarding
+    /// COM1's output meanwhile.
+    fn wait_event(&mut self, mailbox: bool) -> Result<Event, TcgError> {
         loop {
+            if mailbox && self.trap_inbox.len() >= 4 {
+                let b: Vec<u8> = self.trap_inbox.drain(..4).collect();
+                return Ok(Event::Mailbox {
+                    sp: u16::from_le_bytes([b[0], b[1]]),
+                    ss: u16::from_le_bytes([b[2], b[3]]),
+                });
+            }
             if let Some(p) = self.vcpu.mem.gdb.take_reply()? {
                 // Output the guest wrote before stopping is already queued.
                 self.drain_serial()?;
                 if p.first() == Some(&b'O') {
                     continue; // console output from the stub
                 }
-                return Ok(Some(parse_stop(&p)?));
+                return Ok(Event::Stop(Some(parse_stop(&p)?)));
             }
             let mut fds = [
-                libc::pollfd {
-                    fd: self.vcpu.mem.gdb.raw_fd(),
-                    events: libc::POLLIN,
-                    revents: 0,
-                },
-                libc::pollfd {
-                    fd: self.serial.as_raw_fd(),
-                    events: libc::POLLIN,
-                    revents: 0,
-                },
-            ];
-            // SAFETY: `fds` is a valid array of two pollfd structures.
-            let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, -1) };
+                self.vcpu.mem.gdb.raw_fd(),
+                self.serial.as_raw_fd(),
+                self.trap.as_raw_fd(),
+            ]
+            .map(|fd| libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            });
+            // SAFETY: `fds` is a valid array of three pollfd structures.
+            let n = unsafe { libc::poll(fds.as_mut_ptr(), 3, -1) };
             if n < 0 {
                 let e = std::io::Error::last_os_error();
                 if e.kind() == std::io::ErrorKind::Interrupted {
@@ -407,11 +548,36 @@ impl TcgMachine {
                 }
                 return Err(TcgError::Gdb(GdbError::Io(e)));
             }
+            if fds[2].revents != 0 {
+                self.read_trap_port();
+            }
             if fds[1].revents != 0 {
                 self.drain_serial()?;
             }
             if fds[0].revents != 0 {
                 self.vcpu.mem.gdb.fill()?;
+            }
+        }
+    }
+
+    /// Takes what the trap port's debug console has. At most a few calls'
+    /// bytes are ever waiting (the guest waits for each answer), so a flood
+    /// is stray output, dropped with a log line.
+    fn read_trap_port(&mut self) {
+        const MAX: usize = 4096;
+        let mut buf = [0u8; 256];
+        loop {
+            match self.trap.read(&mut buf) {
+                Ok(0) => return, // QEMU's end closed: the stub says why
+                Ok(n) => {
+                    if self.trap_inbox.len() + n > MAX {
+                        log::warn!("more than {MAX} bytes on the trap port: dropped");
+                        self.trap_inbox.clear();
+                    }
+                    self.trap_inbox.extend_from_slice(&buf[..n]);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return,
             }
         }
     }

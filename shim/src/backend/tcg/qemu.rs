@@ -140,15 +140,25 @@ pub(super) fn qemu_gone(e: &TcgError) -> bool {
     }
 }
 
+/// The sockets QEMU connects to pbios.
+pub(super) struct Sockets<'a> {
+    /// The GDB stub.
+    pub(super) gdb: &'a Path,
+    /// COM1.
+    pub(super) com1: &'a Path,
+    /// The debug console on the trap port, which the ROM's mailbox writes.
+    pub(super) trap: &'a Path,
+}
+
 /// QEMU's command line: a PC with no disks, our ROM, RAM in `ram_path`, the
-/// GDB stub and COM1 on sockets pbios listens on, and isa-debug-exit at F4h.
+/// GDB stub, COM1 and a debug console on the trap port on sockets pbios
+/// listens on, and isa-debug-exit at F4h.
 pub(super) fn qemu_args(
     memmap: &MemoryMap,
     cpus: u8,
     rom: &Path,
     ram: &Path,
-    gdb: &Path,
-    com1: &Path,
+    sockets: &Sockets<'_>,
 ) -> Vec<String> {
     let total = memmap.total;
     let path = |p: &Path| p.display().to_string().replace(',', ",,");
@@ -179,13 +189,20 @@ pub(super) fn qemu_args(
         cpus.to_string(),
         "-S".into(),
         "-chardev".into(),
-        format!("socket,id=pbios.gdb,path={}", path(gdb)),
+        format!("socket,id=pbios.gdb,path={}", path(sockets.gdb)),
         "-gdb".into(),
         "chardev:pbios.gdb".into(),
         "-chardev".into(),
-        format!("socket,id=pbios.com1,path={}", path(com1)),
+        format!("socket,id=pbios.com1,path={}", path(sockets.com1)),
         "-serial".into(),
         "chardev:pbios.com1".into(),
+        "-chardev".into(),
+        format!("socket,id=pbios.trap,path={}", path(sockets.trap)),
+        "-device".into(),
+        format!(
+            "isa-debugcon,iobase={:#x},chardev=pbios.trap",
+            abi::TRAP_PORT
+        ),
         "-device".into(),
         format!("isa-debug-exit,iobase={:#x},iosize=1", abi::DEBUG_EXIT_PORT),
     ]
@@ -238,8 +255,11 @@ mod tests {
             2,
             Path::new("/r/bios.bin"),
             Path::new("/d/ram"),
-            Path::new("/d/g,x"),
-            Path::new("/d/c"),
+            &Sockets {
+                gdb: Path::new("/d/g,x"),
+                com1: Path::new("/d/c"),
+                trap: Path::new("/d/t"),
+            },
         );
         let s = args.join(" ");
         assert!(s.contains("max-ram-below-4g=3221225472"), "{s}");
@@ -247,6 +267,7 @@ mod tests {
         assert!(s.contains("path=/d/g,,x"), "commas escaped: {s}");
         assert!(s.contains("isa-debug-exit,iobase=0xf4"), "{s}");
         assert!(s.contains("-smp 2"), "{s}");
+        assert!(s.contains("isa-debugcon,iobase=0xe7"), "{s}");
         assert!(
             !s.contains("-no-reboot"),
             "a reset stops at the reset vector: {s}"

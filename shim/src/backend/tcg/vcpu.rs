@@ -269,6 +269,18 @@ pub(super) struct TcgVcpu {
 }
 
 impl TcgVcpu {
+    /// Takes the stopped guest's registers as the block `set_regs` writes
+    /// `new` into, with EFLAGS above bit 15 as the CPU has them (a call
+    /// served from the mailbox does not know them).
+    pub(super) fn stopped_at(&mut self, new: &mut Regs) -> Result<(), TcgError> {
+        let b = self.read_block()?;
+        let live = get32(&b, self.layout.eflags);
+        new.eflags = (live & 0xFFFF_0000) | (new.eflags & 0xFFFF);
+        self.block = b;
+        self.fresh = None;
+        Ok(())
+    }
+
     fn read_block(&mut self) -> Result<Vec<u8>, TcgError> {
         let b = self.mem.gdb.read_registers(self.layout.read_len)?;
         if b.len() < self.layout.write_len {

@@ -178,3 +178,59 @@ fn waiting_for_a_key_does_not_stall_the_timer() {
     assert!(ticks >= 3, "only {ticks} ticks during a 400 ms key wait");
     assert!(!if_(run.word(4)), "IF back as the caller had it");
 }
+
+/// Keys that never stop coming (`yes | pbios`).
+struct Endless;
+
+impl KeySource for Endless {
+    fn poll(&mut self) -> Option<u16> {
+        Some(0x1E61)
+    }
+}
+
+#[test]
+fn hostile_ring_pointers_with_keys_arriving_get_a_prompt_sane_answer() {
+    // 40:1A/40:1C as a guest may break them: FFFEh (an overflow once),
+    // odd, outside the buffer. Every call returns, with a key from the
+    // buffer the BIOS repaired, and the pointers end up on its slots.
+    let pairs: [(u16, u16); 4] = [
+        (0x001E, 0xFFFE),
+        (0xFFFE, 0xFFFE),
+        (0x0001, 0x001E),
+        (0x001F, 0x0100),
+    ];
+    let run = boot_with(
+        &guest(|a| {
+            for (i, (head, tail)) in pairs.iter().enumerate() {
+                for (j, function) in [0x01u32, 0x11, 0x00, 0x05].iter().enumerate() {
+                    a.mov(word_ptr(0x41Au32), u32::from(*head))?;
+                    a.mov(word_ptr(0x41Cu32), u32::from(*tail))?;
+                    a.mov(ah, *function)?;
+                    a.mov(cx, 0x1C0Du32)?;
+                    a.int(0x16)?;
+                    save(a, (i * 4 + j) as u64, ax)?;
+                }
+            }
+            Ok(())
+        }),
+        Opts {
+            keys: Box::new(Endless),
+            ..Opts::default()
+        },
+    );
+    for i in 0..pairs.len() as u64 {
+        for j in 0..3 {
+            assert_eq!(run.word(i * 4 + j), 0x1E61, "pair {i}, call {j}");
+        }
+        // AH=05h: stored (AL=0) into the emptied buffer, or full (AL=1)
+        // once it refilled; either is an answer.
+        assert!(run.word(i * 4 + 3) & 0xFF <= 1, "pair {i}: AH=05h");
+    }
+    let (head, tail) = (run.u16(0x41A), run.u16(0x41C));
+    for p in [head, tail] {
+        assert!(
+            (0x1E..0x3E).contains(&p) && p % 2 == 0,
+            "{head:04X} {tail:04X}"
+        );
+    }
+}

@@ -29,55 +29,100 @@ pub const SERVICE: Service = Service {
     finish: None,
 };
 
-/// The ring buffer's bounds (offsets in segment 40h), sanitised: a guest
-/// that broke 40:80/40:82 gets the default buffer.
-fn ring(ctx: &Ctx) -> (u16, u16) {
-    let (start, end) = (
+/// The ring buffer as read from the BDA, every pointer validated where it
+/// is read (offsets in segment 40h).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Ring {
+    start: u16,
+    end: u16,
+    head: u16,
+    tail: u16,
+}
+
+impl Ring {
+    /// The slot after `p` (`p` is a valid slot, below `end` <= 100h).
+    fn advance(&self, p: u16) -> u16 {
+        let next = p + 2;
+        if next >= self.end {
+            self.start
+        } else {
+            next
+        }
+    }
+
+    /// Keys the buffer holds when full (one slot stays free).
+    fn capacity(&self) -> u16 {
+        (self.end - self.start) / 2 - 1
+    }
+}
+
+/// Reads the ring buffer. Bounds a guest broke (40:80/40:82) give the
+/// default buffer; a head or tail outside the buffer or off a key's slot
+/// (odd, past the end, FFFEh) empties it, as a keyboard reset would, so no
+/// pointer arithmetic ever runs on a value the guest left out of range.
+fn ring(ctx: &mut Ctx) -> Ring {
+    let (mut start, mut end) = (
         ctx.bda_u16(bda::KBD_BUF_START),
         ctx.bda_u16(bda::KBD_BUF_END),
     );
-    if start < end && end <= 0x100 && start >= bda::KBD_BUFFER && (end - start) % 2 == 0 {
-        (start, end)
-    } else {
-        (bda::KBD_BUFFER, bda::KBD_BUFFER_END)
+    if !(start < end && end <= 0x100 && start >= bda::KBD_BUFFER && (end - start) % 2 == 0)
+        || end - start < 4
+    {
+        (start, end) = (bda::KBD_BUFFER, bda::KBD_BUFFER_END);
+    }
+    let slot = |p: u16| (start..end).contains(&p) && (p - start) % 2 == 0;
+    let (head, tail) = (ctx.bda_u16(bda::KBD_HEAD), ctx.bda_u16(bda::KBD_TAIL));
+    if slot(head) && slot(tail) {
+        return Ring {
+            start,
+            end,
+            head,
+            tail,
+        };
+    }
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        log::warn!(
+            "INT 16h: keyboard buffer pointers out of range (head {head:04X}h, tail {tail:04X}h, \
+             buffer {start:04X}h-{end:04X}h): buffer emptied"
+        );
+    }
+    ctx.set_bda_u16(bda::KBD_HEAD, start);
+    ctx.set_bda_u16(bda::KBD_TAIL, start);
+    Ring {
+        start,
+        end,
+        head: start,
+        tail: start,
     }
 }
 
-fn advance(p: u16, start: u16, end: u16) -> u16 {
-    if p + 2 >= end {
-        start
-    } else {
-        p + 2
-    }
-}
-
-/// Moves keys from the host into the ring buffer while it has room.
+/// Moves keys from the host into the ring buffer while it has room (at
+/// most a buffer's worth per call, whatever the host has queued).
 fn refill(ctx: &mut Ctx) {
-    let (start, end) = ring(ctx);
-    loop {
-        let head = ctx.bda_u16(bda::KBD_HEAD);
-        let tail = ctx.bda_u16(bda::KBD_TAIL);
-        let next = advance(tail, start, end);
-        if next == head || tail < start || tail >= end {
+    let mut r = ring(ctx);
+    for _ in 0..r.capacity() {
+        let next = r.advance(r.tail);
+        if next == r.head {
             return;
         }
         let Some(key) = ctx.keys.poll() else { return };
-        ctx.set_bda_u16(tail, key);
+        ctx.set_bda_u16(r.tail, key);
         ctx.set_bda_u16(bda::KBD_TAIL, next);
+        r.tail = next;
     }
 }
 
 /// The key at the head of the buffer, removed if `take`.
 fn next_key(ctx: &mut Ctx, take: bool) -> Option<u16> {
     refill(ctx);
-    let (start, end) = ring(ctx);
-    let head = ctx.bda_u16(bda::KBD_HEAD);
-    if head == ctx.bda_u16(bda::KBD_TAIL) || head < start || head >= end {
+    let r = ring(ctx);
+    if r.head == r.tail {
         return None;
     }
-    let key = ctx.bda_u16(head);
+    let key = ctx.bda_u16(r.head);
     if take {
-        ctx.set_bda_u16(bda::KBD_HEAD, advance(head, start, end));
+        ctx.set_bda_u16(bda::KBD_HEAD, r.advance(r.head));
     }
     Some(key)
 }
@@ -164,14 +209,13 @@ pub fn int16_03_set_typematic(_r: &mut Regs, _ctx: &mut Ctx) -> Status {
 /// INT 16h AH=05h — store a key in the buffer; in: CH=scan code,
 /// CL=ASCII; out: AL=00h stored, 01h buffer full.
 pub fn int16_05_store_key(r: &mut Regs, ctx: &mut Ctx) -> Status {
-    let (start, end) = ring(ctx);
-    let tail = ctx.bda_u16(bda::KBD_TAIL);
-    let next = advance(tail, start, end);
-    if next == ctx.bda_u16(bda::KBD_HEAD) || tail < start || tail >= end {
+    let ring = ring(ctx);
+    let next = ring.advance(ring.tail);
+    if next == ring.head {
         r.set_al(1);
         return Status::Done;
     }
-    ctx.set_bda_u16(tail, r.cx());
+    ctx.set_bda_u16(ring.tail, r.cx());
     ctx.set_bda_u16(bda::KBD_TAIL, next);
     r.set_al(0);
     Status::Done
@@ -240,5 +284,59 @@ mod tests {
         let mut r = regs(0x0200);
         w.call(int16_02_shift_flags, &mut r);
         assert_eq!(r.al(), 0);
+    }
+
+    /// A world whose ring pointers are `head`/`tail`, with `queued` keys
+    /// waiting on the host side.
+    fn broken(head: u16, tail: u16, queued: usize) -> World {
+        let mut w = World::new();
+        w.mem.write_u16(bda_addr(bda::KBD_HEAD), head).unwrap();
+        w.mem.write_u16(bda_addr(bda::KBD_TAIL), tail).unwrap();
+        w.keys.0.extend(std::iter::repeat_n(0x1E61, queued));
+        w
+    }
+
+    #[test]
+    fn hostile_ring_pointers_give_a_sane_answer_and_no_endless_refill() {
+        // FFFEh (the tail's + 2 overflowed), odd, past the end, below the
+        // start: with keys arriving all the while.
+        for (head, tail) in [
+            (0x1E, 0xFFFE),
+            (0xFFFE, 0x1E),
+            (0x0001, 0x001E),
+            (0x001F, 0x0020),
+            (0x1E, 0x3E),
+            (0x1C, 0x1E),
+            (0xFFFF, 0xFFFF),
+        ] {
+            for f in [
+                int16_00_read_key as super::super::Handler,
+                int16_01_check_key,
+                int16_05_store_key,
+                int16_10_read_extended_key,
+                int16_11_check_extended_key,
+            ] {
+                let mut w = broken(head, tail, 100_000);
+                let mut r = regs(0x0100);
+                r.set_cx(0x1C0D);
+                let status = w.call(f, &mut r);
+                assert_ne!(status, Status::Unsupported);
+                let h = w.mem.read_u16(bda_addr(bda::KBD_HEAD)).unwrap();
+                let t = w.mem.read_u16(bda_addr(bda::KBD_TAIL)).unwrap();
+                for p in [h, t] {
+                    assert!(
+                        (0x1E..0x3E).contains(&p) && p % 2 == 0,
+                        "{head:04X}/{tail:04X}: now {h:04X}/{t:04X}"
+                    );
+                }
+                // At most a buffer's worth of keys was taken from the host.
+                assert!(w.keys.0.len() >= 100_000 - 16, "{}", w.keys.0.len());
+            }
+        }
+        // A valid ring that is full stays full: AH=05h says so.
+        let mut w = broken(0x20, 0x1E, 0);
+        let mut r = regs(0x0500);
+        w.call(int16_05_store_key, &mut r);
+        assert_eq!(r.al(), 1, "full");
     }
 }

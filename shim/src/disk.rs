@@ -145,6 +145,24 @@ pub enum DiskError {
     /// A transfer past the last sector.
     #[error("sectors {lba}+{count} are past the end of the disk ({total} sectors)")]
     OutOfRange { lba: u64, count: u64, total: u64 },
+    /// The path is a directory.
+    #[error("{path} is a directory, not a disk image")]
+    Directory { path: String },
+    /// The path is a FIFO, socket or character device.
+    #[error("{path} is not a regular file or a block device (a pipe, socket or character device)")]
+    NotAFile { path: String },
+    /// Another process holds a lock on the image.
+    #[error("disk image {path} is in use{holder}: {how}")]
+    Locked {
+        path: String,
+        /// " by COMMAND (pid N)", when /proc says.
+        holder: String,
+        how: &'static str,
+    },
+    /// The image file shrank under the guest: the transfer reaches past
+    /// its new end.
+    #[error("disk image {path} shrank from {was} to {now} bytes while attached")]
+    Shrunk { path: String, was: u64, now: u64 },
     /// A write to a read-only drive.
     #[error("the disk is read-only")]
     ReadOnly,
@@ -168,6 +186,16 @@ pub trait BlockDevice: Send {
     fn write_at(&self, data: &[u8], offset: u64) -> std::io::Result<()>;
     /// Makes every write so far durable.
     fn flush(&self) -> std::io::Result<()>;
+    /// The size now, if the device can change under the guest (a file
+    /// another process truncates). The default: [`BlockDevice::size`].
+    fn current_size(&self) -> std::io::Result<u64> {
+        Ok(self.size())
+    }
+    /// The file descriptor behind the device, if any (for a flush when the
+    /// process is ended by a signal).
+    fn raw_fd(&self) -> Option<std::os::fd::RawFd> {
+        None
+    }
     /// Reads `dst.len()` bytes at `offset` into guest RAM, zero past the
     /// end. The default goes through a buffer; [`RawFile`] reads straight
     /// into the guest.
@@ -192,23 +220,121 @@ pub struct RawFile {
 }
 
 impl RawFile {
-    /// Opens `path`, for writing too unless `read_only`.
+    /// Opens `path`, for writing too unless `read_only`, and locks it
+    /// against other processes as QEMU locks its images (an OFD lock: a
+    /// write lock on the whole file for a writable image, a read lock for
+    /// a read-only one, so readers share and a writer is alone). A
+    /// directory, a FIFO, a socket or a character device is refused
+    /// without blocking.
     pub fn open(path: &Path, read_only: bool) -> Result<RawFile, DiskError> {
+        use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
         let p = path.display().to_string();
+        let meta = std::fs::metadata(path).map_err(|source| DiskError::Open {
+            path: p.clone(),
+            source,
+        })?;
+        let kind = meta.file_type();
+        if kind.is_dir() {
+            return Err(DiskError::Directory { path: p });
+        }
+        if !kind.is_file() && !kind.is_block_device() {
+            return Err(DiskError::NotAFile { path: p });
+        }
+        // Non-blocking open: a FIFO swapped in after the check cannot hang.
         let file = std::fs::OpenOptions::new()
             .read(true)
             .write(!read_only)
+            .custom_flags(libc::O_NONBLOCK)
             .open(path)
             .map_err(|source| DiskError::Open {
                 path: p.clone(),
                 source,
             })?;
-        let size = file
-            .metadata()
-            .map_err(|source| DiskError::Metadata { path: p, source })?
-            .len();
+        let meta = file.metadata().map_err(|source| DiskError::Metadata {
+            path: p.clone(),
+            source,
+        })?;
+        if !meta.file_type().is_file() && !meta.file_type().is_block_device() {
+            return Err(DiskError::NotAFile { path: p });
+        }
+        lock(&file, read_only).map_err(|how| DiskError::Locked {
+            path: p.clone(),
+            holder: holder_of(&meta),
+            how,
+        })?;
+        let size = if meta.file_type().is_block_device() {
+            use std::io::Seek;
+            (&file)
+                .seek(std::io::SeekFrom::End(0))
+                .map_err(|source| DiskError::Metadata { path: p, source })?
+        } else {
+            meta.len()
+        };
         Ok(RawFile { file, size })
     }
+}
+
+/// Takes an OFD lock on all of `file`: shared if `read_only`, else
+/// exclusive. Fails with what the other holder prevents.
+fn lock(file: &File, read_only: bool) -> Result<(), &'static str> {
+    // SAFETY: a zeroed flock is a valid value; every field is set below.
+    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
+    fl.l_type = if read_only {
+        libc::F_RDLCK
+    } else {
+        libc::F_WRLCK
+    } as libc::c_short;
+    fl.l_whence = libc::SEEK_SET as libc::c_short;
+    fl.l_start = 0;
+    fl.l_len = 0; // to the end, however the file grows
+    fl.l_pid = 0;
+    // SAFETY: F_OFD_SETLK with a valid flock on an open descriptor.
+    if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_OFD_SETLK, &fl) } == 0 {
+        return Ok(());
+    }
+    let e = std::io::Error::last_os_error();
+    match e.raw_os_error() {
+        Some(libc::EAGAIN) | Some(libc::EACCES) if read_only => {
+            Err("another process has it open for writing (locked)")
+        }
+        Some(libc::EAGAIN) | Some(libc::EACCES) => Err("another process has it open (locked)"),
+        // A file system without locks (some network ones): go on unlocked.
+        _ => Ok(()),
+    }
+}
+
+/// " by COMMAND (pid N)" for another process that has the same file
+/// open, from /proc; empty when none is found.
+fn holder_of(meta: &std::fs::Metadata) -> String {
+    use std::os::unix::fs::MetadataExt;
+    let (dev, ino) = (meta.dev(), meta.ino());
+    let me = std::process::id();
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return String::new();
+    };
+    for proc in procs.flatten() {
+        let Some(pid) = proc
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        let Ok(fds) = std::fs::read_dir(proc.path().join("fd")) else {
+            continue;
+        };
+        let open_here = fds
+            .flatten()
+            .any(|fd| std::fs::metadata(fd.path()).is_ok_and(|m| m.dev() == dev && m.ino() == ino));
+        if open_here {
+            let comm = std::fs::read_to_string(proc.path().join("comm")).unwrap_or_default();
+            return format!(" by {} (pid {pid})", comm.trim());
+        }
+    }
+    String::new()
 }
 
 impl BlockDevice for RawFile {
@@ -231,6 +357,19 @@ impl BlockDevice for RawFile {
 
     fn flush(&self) -> std::io::Result<()> {
         self.file.sync_data()
+    }
+
+    fn current_size(&self) -> std::io::Result<u64> {
+        let meta = self.file.metadata()?;
+        Ok(if meta.file_type().is_file() {
+            meta.len()
+        } else {
+            self.size
+        })
+    }
+
+    fn raw_fd(&self) -> Option<std::os::fd::RawFd> {
+        Some(self.file.as_raw_fd())
     }
 
     /// One copy, from the page cache to the guest.
@@ -274,6 +413,10 @@ impl BlockDevice for RawFile {
 /// A block device attached as a floppy, hard disk or CD-ROM.
 pub struct Disk {
     dev: Box<dyn BlockDevice>,
+    /// The name errors give it (the image's path).
+    name: String,
+    /// Whether the image's shrinking has been logged.
+    shrink_logged: std::sync::atomic::AtomicBool,
     kind: MediaKind,
     sectors: u64,
     sector_size: usize,
@@ -329,6 +472,8 @@ impl Disk {
         };
         Ok(Disk {
             dev,
+            name: name.into(),
+            shrink_logged: std::sync::atomic::AtomicBool::new(false),
             kind,
             sectors,
             sector_size,
@@ -392,7 +537,35 @@ impl Disk {
                 total: self.sectors,
             });
         }
-        Ok(lba * self.sector_size as u64)
+        let offset = lba * self.sector_size as u64;
+        // The image may have shrunk since it was attached (another process
+        // truncated it): a transfer past its new end is an error, never
+        // zeros read or the file grown back.
+        let attached = self.dev.size();
+        let now = self.dev.current_size()?;
+        if now < attached && offset + len as u64 > now {
+            if !self
+                .shrink_logged
+                .swap(true, std::sync::atomic::Ordering::Relaxed)
+            {
+                log::warn!(
+                    "disk image {} shrank from {attached} to {now} bytes while attached: \
+                     transfers past its end fail",
+                    self.name
+                );
+            }
+            return Err(DiskError::Shrunk {
+                path: self.name.clone(),
+                was: attached,
+                now,
+            });
+        }
+        Ok(offset)
+    }
+
+    /// The file descriptor behind the drive, if its device has one.
+    pub fn raw_fd(&self) -> Option<std::os::fd::RawFd> {
+        self.dev.raw_fd()
     }
 
     /// Reads `buf.len() / sector_size` sectors from `lba`. Bytes past the

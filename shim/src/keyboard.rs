@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::io::Read;
-use std::sync::mpsc::{channel, Receiver};
+use std::sync::mpsc::{sync_channel, Receiver, TrySendError};
 
 /// Where INT 16h gets keys from. `poll` never blocks: a key wait lets the
 /// guest run (and its timer tick) and asks again.
@@ -126,12 +126,17 @@ pub struct StdinKeys {
     rx: Receiver<u16>,
 }
 
+/// Keys [`StdinKeys`] holds for a guest that does not read them; more are
+/// dropped (with a log line), as a full PC keyboard buffer drops them.
+pub const KEY_QUEUE: usize = 1024;
+
 impl StdinKeys {
     /// Starts the reader thread.
     pub fn spawn() -> StdinKeys {
-        let (tx, rx) = channel();
+        let (tx, rx) = sync_channel(KEY_QUEUE);
         std::thread::spawn(move || {
             let mut dec = KeyDecoder::default();
+            let mut dropping = false;
             let mut stdin = std::io::stdin().lock();
             let mut buf = [0u8; 64];
             while let Ok(n) = stdin.read(&mut buf) {
@@ -141,8 +146,17 @@ impl StdinKeys {
                 let mut keys: Vec<u16> = buf[..n].iter().flat_map(|&b| dec.feed(b)).collect();
                 keys.extend(dec.flush_if_lone_escape());
                 for k in keys {
-                    if tx.send(k).is_err() {
-                        return;
+                    match tx.try_send(k) {
+                        Ok(()) => dropping = false,
+                        Err(TrySendError::Full(_)) => {
+                            if !dropping {
+                                log::warn!(
+                                    "the guest is not reading keys: {KEY_QUEUE} waiting, more are dropped"
+                                );
+                                dropping = true;
+                            }
+                        }
+                        Err(TrySendError::Disconnected(_)) => return,
                     }
                 }
             }

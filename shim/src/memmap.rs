@@ -52,6 +52,9 @@ pub enum MemError {
     /// More than [`MAX_MEM`].
     #[error("guest memory of {0} bytes is too large (at most 1 TiB)")]
     TooLarge(u64),
+    /// Not a whole number of 4 KiB pages (it could not be mapped).
+    #[error("guest memory of {0} bytes is not a whole number of 4 KiB pages")]
+    Unaligned(u64),
     /// A custom layout's E820 entries overlap or are out of order.
     #[error("E820 entry at {0:#x} overlaps the one before it or is out of order")]
     E820Order(u64),
@@ -105,6 +108,9 @@ impl MemoryMap {
         }
         if total > MAX_MEM {
             return Err(MemError::TooLarge(total));
+        }
+        if !total.is_multiple_of(4 * KIB) {
+            return Err(MemError::Unaligned(total));
         }
         let above_1m = total - MIB;
         let low_top = (HIGH_MEMORY + above_1m).min(PCI_HOLE_START);

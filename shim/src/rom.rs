@@ -15,6 +15,10 @@ pub enum RomError {
     },
     #[error("ROM is {0} bytes; a pbios ROM is exactly 65536")]
     Size(usize),
+    #[error("ROM is larger than 65536 bytes; a pbios ROM is exactly that")]
+    TooLarge,
+    #[error("not a regular file (a ROM is a 65536-byte file)")]
+    NotAFile,
     #[error("ROM checksum is {0:#04x}, not 0: the image is corrupt")]
     Checksum(u8),
     #[error("not a pbios ROM: {0}")]
@@ -65,11 +69,36 @@ impl Rom {
     }
 
     /// Reads and checks a ROM file.
+    ///
+    /// Only a regular file is read, and at most one byte more than a ROM
+    /// (a device such as /dev/zero, or a FIFO, is refused, not read for
+    /// ever or waited on).
     pub fn load(path: &Path) -> Result<Rom, RomError> {
-        let bytes = std::fs::read(path).map_err(|source| RomError::Read {
+        use std::io::Read;
+        use std::os::unix::fs::OpenOptionsExt;
+        let read_err = |source| RomError::Read {
             path: path.display().to_string(),
             source,
-        })?;
+        };
+        let meta = std::fs::metadata(path).map_err(read_err)?;
+        if !meta.is_file() {
+            return Err(RomError::NotAFile);
+        }
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(path)
+            .map_err(read_err)?;
+        if !file.metadata().map_err(read_err)?.is_file() {
+            return Err(RomError::NotAFile);
+        }
+        let mut bytes = Vec::with_capacity(abi::ROM_SIZE + 1);
+        file.take(abi::ROM_SIZE as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(read_err)?;
+        if bytes.len() > abi::ROM_SIZE {
+            return Err(RomError::TooLarge);
+        }
         Rom::from_bytes(bytes)
     }
 

@@ -444,11 +444,13 @@ mod tests {
         assert_eq!(new.sp(), SP - 2, "the helper returns into the stub");
         let ret = v.mem.ram.read_u16(real_addr(0, SP - 2)).unwrap();
         assert_eq!(ret, abi::stub_offset(0x16));
-        assert_eq!(
-            v.mem.writes.len(),
-            1,
-            "only the return address: no FLAGS image"
-        );
+        let stack: Vec<_> = v
+            .mem
+            .writes
+            .iter()
+            .filter(|(a, _)| !(0x400..0x500).contains(a))
+            .collect();
+        assert_eq!(stack.len(), 1, "only the return address: no FLAGS image");
     }
 
     #[test]

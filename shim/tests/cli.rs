@@ -481,3 +481,231 @@ fn the_builtin_rom_boots_a_disk_from_a_copied_binary() {
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_file(&disk).unwrap();
 }
+
+/// A boot sector: `code` at 7C00h, the 16 bytes of `dap` at 7D00h.
+fn sector_with(code: &[u8], dap: [u8; 16]) -> Vec<u8> {
+    let mut s = vec![0u8; 512];
+    s[..code.len()].copy_from_slice(code);
+    s[0x100..0x110].copy_from_slice(&dap);
+    s[510..].copy_from_slice(&[0x55, 0xAA]);
+    s
+}
+
+/// An EDD disk address packet: one sector at 0000:8000 from `lba`.
+fn dap(lba: u64) -> [u8; 16] {
+    let mut d = [
+        0x10, 0, 1, 0, 0x00, 0x80, 0x00, 0x00, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
+    d[8..].copy_from_slice(&lba.to_le_bytes());
+    d
+}
+
+/// A disk image of `sectors` sectors starting with `boot`.
+fn image(name: &str, boot: &[u8], sectors: u64) -> PathBuf {
+    let p = tmp(name, boot);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&p)
+        .unwrap()
+        .set_len(sectors * 512)
+        .unwrap();
+    p
+}
+
+#[test]
+fn command_line_mistakes_get_one_line_and_status_2() {
+    let rom = rom_path();
+    let rom = rom.to_str().unwrap();
+    let disk = tmp("mistake.img", &bootable());
+    let disk = disk.to_str().unwrap();
+    for (args, what) in [
+        (vec!["--bogus", disk], "unexpected argument '--bogus'"),
+        (vec!["--mem"], "a value is required for '--mem"),
+        (vec!["--cpus", "99", disk], "--cpus"),
+        (
+            vec!["--rom", rom, "--mem", "3000001", disk],
+            "whole number of 4 KiB pages",
+        ),
+    ] {
+        let out = pbios(&args);
+        assert_one_line(&out, what);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+    let help = pbios(&["--help"]);
+    assert!(help.status.success(), "--help is no mistake");
+}
+
+#[test]
+fn files_that_are_no_images_are_named_for_what_they_are() {
+    let rom = rom_path();
+    let rom = rom.to_str().unwrap();
+    let disk = tmp("noimage.img", &bootable());
+    let disk = disk.to_str().unwrap();
+    let dir = std::env::temp_dir().join(format!("pbios-cli-{}-dir", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = std::env::temp_dir().join(format!("pbios-cli-{}-fifo", std::process::id()));
+    let _ = std::fs::remove_file(&fifo);
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo on a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let (dir, fifo) = (dir.to_str().unwrap(), fifo.to_str().unwrap());
+    // Each must answer at once: a FIFO is never opened for a blocking read.
+    for (args, what) in [
+        (vec!["--rom", rom, "--cdrom", dir], "is a directory"),
+        (vec!["--rom", rom, dir], "is a directory"),
+        (
+            vec!["--rom", rom, "--read-only", fifo],
+            "not a regular file or a block device",
+        ),
+        (
+            vec!["--rom", rom, "--cdrom", fifo],
+            "not a regular file or a block device",
+        ),
+        (vec!["--rom", fifo, disk], "not a regular file"),
+        (vec!["--rom", "/dev/zero", disk], "not a regular file"),
+        (vec!["--rom", rom, disk, disk], "is given twice"),
+    ] {
+        let t = std::time::Instant::now();
+        assert_one_line(&pbios(&args), what);
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(5),
+            "{args:?} hung"
+        );
+    }
+}
+
+#[test]
+fn a_writable_image_has_one_user_and_readers_share() {
+    let rom = rom_path();
+    // A boot sector that spins: the first pbios keeps the image open.
+    let spin = sector_with(&[0xEB, 0xFE], dap(0));
+    let disk = image("locked.img", &spin, 16);
+    let start = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_pbios"))
+            .args(["--rom", rom.to_str().unwrap()])
+            .args(extra)
+            .arg(&disk)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut first = start(&[]);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let out = pbios(&["--rom", rom.to_str().unwrap(), disk.to_str().unwrap()]);
+    assert_one_line(&out, "is in use by pbios (pid");
+    let out = pbios(&[
+        "--rom",
+        rom.to_str().unwrap(),
+        "--read-only",
+        disk.to_str().unwrap(),
+    ]);
+    assert_one_line(&out, "open for writing (locked)");
+    first.kill().unwrap();
+    first.wait().unwrap();
+    // Two readers run side by side.
+    let mut readers = [start(&["--read-only"]), start(&["--read-only"])];
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    for r in &mut readers {
+        assert!(r.try_wait().unwrap().is_none(), "a reader was refused");
+        r.kill().unwrap();
+        r.wait().unwrap();
+    }
+}
+
+#[test]
+fn an_image_that_shrinks_under_the_guest_gives_it_an_error() {
+    // Reads LBA 50 with AH=42h until one fails, then exits with AH.
+    let code = [
+        0x31, 0xC0, // xor ax, ax
+        0x8E, 0xD8, // mov ds, ax
+        0xB4, 0x42, // again: mov ah, 42h
+        0xB2, 0x80, // mov dl, 80h
+        0xBE, 0x00, 0x7D, // mov si, 7D00h
+        0xCD, 0x13, // int 13h
+        0x73, 0xF5, // jnc again
+        0x88, 0xE0, // mov al, ah
+        0xE6, 0xF4, // out F4h, al
+        0xEB, 0xFE, // jmp $
+    ];
+    let disk = image("shrink.img", &sector_with(&code, dap(50)), 100);
+    let rom = rom_path();
+    let child = Command::new(env!("CARGO_BIN_EXE_pbios"))
+        .args(["--rom", rom.to_str().unwrap()])
+        .arg(&disk)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&disk)
+        .unwrap()
+        .set_len(1024)
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some((0x04 << 1) | 1),
+        "the guest saw 04h, sector not found: {err}"
+    );
+    assert!(err.contains("shrank from 51200 to 1024 bytes"), "{err}");
+    assert_eq!(
+        std::fs::metadata(&disk).unwrap().len(),
+        1024,
+        "not grown back"
+    );
+}
+
+#[test]
+fn sigterm_during_writes_keeps_every_completed_write() {
+    // Writes sector n with n in its first word, n = 1, 2, ... until done.
+    let code = [
+        0x31, 0xC0, // xor ax, ax
+        0x8E, 0xD8, // mov ds, ax
+        0xC7, 0x06, 0x08, 0x7D, 0x01, 0x00, // mov word [7D08h], 1
+        0xA1, 0x08, 0x7D, // loop: mov ax, [7D08h]
+        0xA3, 0x00, 0x80, // mov [8000h], ax
+        0xB8, 0x00, 0x43, // mov ax, 4300h
+        0xB2, 0x80, // mov dl, 80h
+        0xBE, 0x00, 0x7D, // mov si, 7D00h
+        0xCD, 0x13, // int 13h
+        0x72, 0x0E, // jc fail
+        0xFF, 0x06, 0x08, 0x7D, // inc word [7D08h]
+        0x81, 0x3E, 0x08, 0x7D, 0x00, 0xF0, // cmp word [7D08h], F000h
+        0x72, 0xE2, // jb loop
+        0xEB, 0xFE, // jmp $
+        0x88, 0xE0, // fail: mov al, ah
+        0xE6, 0xF4, // out F4h, al
+        0xEB, 0xFE, // jmp $
+    ];
+    let sectors = 0x1_0000;
+    let disk = image("sigterm.img", &sector_with(&code, dap(1)), sectors);
+    let rom = rom_path();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pbios"))
+        .args(["--rom", rom.to_str().unwrap()])
+        .arg(&disk)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    // SAFETY: kill(2) on our own child, not yet reaped.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(128 + libc::SIGTERM), "{status}");
+    let data = std::fs::read(&disk).unwrap();
+    let word = |n: usize| u16::from_le_bytes([data[n * 512], data[n * 512 + 1]]);
+    let written = (1..sectors as usize)
+        .take_while(|&n| usize::from(word(n)) == n)
+        .count();
+    assert!(written > 0, "no write landed");
+    assert!(
+        (written + 1..sectors as usize).all(|n| word(n) == 0),
+        "{written} sectors written in order, then nothing"
+    );
+}

@@ -195,18 +195,36 @@ fn ram_above_4gib_is_in_the_e820_map() {
 
 #[test]
 fn bios_call_from_virtual_8086_mode() {
-    // A guest enters protected mode and drops into virtual-8086 mode (what
-    // EMM386 and DOS extenders do) right at the INT 12h stub, with a V86
-    // stack that returns to code at 0000:6000 storing AX. The BIOS must
-    // serve it as a real-mode call: segments work as in real mode there.
-    // Always on TCG: this machine's emulated KVM fails the IRETD into V86
-    // mode itself ("internal error", an instruction-emulation failure),
-    // before any BIOS code runs.
+    let run = v86_call(0x12, [0x1234, 0, 0, 0]);
+    assert_eq!(run.exit, pbios::Exit::DebugExit(0), "{}", run.trace);
+    assert_eq!(run.word(0), 639, "INT 12h answered in V86 mode");
+}
+
+#[test]
+fn disk_read_from_virtual_8086_mode() {
+    // INT 13h AH=02h: the boot sector again, to 0000:8000. A read into RAM
+    // is finished with the guest stopped on TCG (QEMU must see the write):
+    // the caller still gets its IRET.
+    let run = v86_call(0x13, [0x0201, 0x8000, 0x0001, 0x0080]);
+    assert_eq!(run.exit, pbios::Exit::DebugExit(0), "{}", run.trace);
+    assert_eq!(run.word(0), 0x0001, "AH=00h, one sector read");
+    assert_eq!(run.u16(0x81FE), 0xAA55, "the boot sector's signature");
+}
+
+/// A guest enters protected mode and drops into virtual-8086 mode (what
+/// EMM386 and DOS extenders do) right at `vector`'s stub with EAX, EBX,
+/// ECX, EDX = `gprs` and all segments 0, on a V86 stack that returns to
+/// code at 0000:6000 storing AX at 500h. The BIOS must serve it as a
+/// real-mode call: segments work as in real mode there. Always on TCG:
+/// this machine's emulated KVM fails the IRETD into V86 mode itself
+/// ("internal error", an instruction-emulation failure), before any BIOS
+/// code runs.
+fn v86_call(vector: u8, gprs: [u32; 4]) -> Run {
     const GDT: u32 = 0x6100;
     const GDTR: u32 = 0x60F0;
     const TSS: u32 = 0x10000;
     const AFTER: u32 = 0x6000;
-    let stub = u32::from(abi::stub_offset(0x12));
+    let stub = u32::from(abi::stub_offset(vector));
     let assemble = |pm_entry: u32| -> (Vec<u8>, u32) {
         let mut a = CodeAssembler::new(16).unwrap();
         (|| -> Result<(), IcedError> {
@@ -275,7 +293,10 @@ fn bios_call_from_virtual_8086_mode() {
             ] {
                 b.push(v)?;
             }
-            b.mov(eax, 0x1234u32)?;
+            b.mov(eax, gprs[0])?;
+            b.mov(ebx, gprs[1])?;
+            b.mov(ecx, gprs[2])?;
+            b.mov(edx, gprs[3])?;
             b.iretd()
         })()
         .unwrap();
@@ -287,15 +308,13 @@ fn bios_call_from_virtual_8086_mode() {
     let (_, entry) = assemble(0x7C00);
     let (code, entry2) = assemble(entry);
     assert_eq!(entry, entry2);
-    let run = boot_with(
+    boot_with(
         &boot_sector(&code),
         Opts {
             accel: pbios::Accel::Tcg,
             ..Opts::default()
         },
-    );
-    assert_eq!(run.exit, pbios::Exit::DebugExit(0), "{}", run.trace);
-    assert_eq!(run.word(0), 639, "INT 12h answered in V86 mode");
+    )
 }
 
 #[test]

@@ -9,8 +9,10 @@ use pbios::keyboard::StdinKeys;
 use pbios::memmap::{parse_size, MemoryMap};
 use pbios::platform::Platform;
 use pbios::{Accel, Devices, Exit, Machine, MachineSpec, Rom};
+use std::os::fd::RawFd;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::OnceLock;
 use std::time::Instant;
 
@@ -99,8 +101,41 @@ fn load_rom(args: &Args) -> Result<Rom, String> {
     }
 }
 
+/// Refuses an image given twice (by any path): two drives on one file
+/// would see each other's writes behind the BIOS's back.
+fn refuse_duplicates(args: &Args) -> Result<(), String> {
+    use std::os::unix::fs::MetadataExt;
+    let mut seen: Vec<((u64, u64), String)> = Vec::new();
+    let named = args
+        .floppy
+        .iter()
+        .map(|p| (p, "--floppy".to_string()))
+        .chain(
+            args.disks
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p, format!("drive {:02X}h", 0x80 + i))),
+        )
+        .chain(args.cdrom.iter().map(|p| (p, "--cdrom".to_string())));
+    for (path, role) in named {
+        let Ok(m) = std::fs::metadata(path) else {
+            continue; // attach names the missing file
+        };
+        let id = (m.dev(), m.ino());
+        if let Some((_, first)) = seen.iter().find(|(s, _)| *s == id) {
+            return Err(format!(
+                "{} is given twice (as {first} and as {role}): attach an image once",
+                path.display()
+            ));
+        }
+        seen.push((id, role));
+    }
+    Ok(())
+}
+
 /// Attaches the images given on the command line.
 fn attach(args: &Args) -> Result<Drives, String> {
+    refuse_duplicates(args)?;
     let open = |p: &PathBuf, kind| Disk::attach(p, kind, args.read_only).map_err(|e| e.to_string());
     let drives = Drives {
         floppy: args
@@ -121,6 +156,11 @@ fn attach(args: &Args) -> Result<Drives, String> {
     };
     if drives.floppy.is_none() && drives.hard.is_empty() && drives.cdrom.is_none() {
         return Err("nothing to boot: give a disk image, --floppy IMG or --cdrom ISO".into());
+    }
+    for d in drives.floppy.iter().chain(&drives.hard) {
+        if let (false, Some(fd)) = (d.read_only(), d.raw_fd()) {
+            keep_durable(fd);
+        }
     }
     Ok(drives)
 }
@@ -237,17 +277,79 @@ fn stats_line(machine: &Machine, ended: Instant) -> String {
 static SAVED_TERMIOS: OnceLock<libc::termios> = OnceLock::new();
 
 /// Puts an interactive standard input in non-canonical, no-echo mode (keys
-/// reach INT 16h as typed; Ctrl-C still stops pbios) and restores it on drop
-/// or on SIGINT/SIGTERM.
+/// reach INT 16h as typed; Ctrl-C still stops pbios) and restores it on drop,
+/// on SIGINT/SIGTERM/SIGHUP and on a panic.
 struct RawTerminal;
 
-extern "C" fn restore_and_exit(sig: libc::c_int) {
+/// The writable images' descriptors, flushed when a signal or a panic ends
+/// pbios (-1: an empty slot).
+static IMAGE_FDS: [AtomicI32; 8] = [const { AtomicI32::new(-1) }; 8];
+
+/// Notes a writable image's descriptor for [`flush_images`].
+fn keep_durable(fd: RawFd) {
+    for slot in &IMAGE_FDS {
+        if slot
+            .compare_exchange(-1, fd, Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
+        {
+            return;
+        }
+    }
+}
+
+/// `fdatasync` on every writable image: async-signal-safe.
+fn flush_images() {
+    for slot in &IMAGE_FDS {
+        let fd = slot.load(Ordering::SeqCst);
+        if fd >= 0 {
+            // SAFETY: fdatasync on a descriptor pbios keeps open for its
+            // lifetime; async-signal-safe.
+            unsafe { libc::fdatasync(fd) };
+        }
+    }
+}
+
+/// The terminal back as pbios found it: async-signal-safe.
+fn restore_terminal() {
     if let Some(t) = SAVED_TERMIOS.get() {
-        // SAFETY: tcsetattr and _exit are async-signal-safe; `t` is a valid termios.
+        // SAFETY: tcsetattr is async-signal-safe; `t` is a valid termios.
         unsafe { libc::tcsetattr(0, libc::TCSANOW, t) };
     }
+}
+
+/// SIGINT, SIGTERM, SIGHUP: the guest's writes made durable, the terminal
+/// restored, and the process ends with status 128 + the signal's number.
+extern "C" fn flush_and_exit(sig: libc::c_int) {
+    flush_images();
+    restore_terminal();
     // SAFETY: _exit ends the process without running Rust code.
     unsafe { libc::_exit(128 + sig) }
+}
+
+/// Installs the signal handlers and the panic hook that keep the images'
+/// writes on every way out.
+fn on_every_exit() {
+    let handler = flush_and_exit as extern "C" fn(libc::c_int);
+    for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: the handler only calls async-signal-safe functions.
+        unsafe { libc::signal(sig, handler as libc::sighandler_t) };
+    }
+    std::panic::set_hook(Box::new(|info| {
+        flush_images();
+        restore_terminal();
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let at = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("pbios: internal error{at}: {what} (the images' writes were flushed)");
+        std::process::exit(pbios::FAILURE_STATUS);
+    }));
 }
 
 impl RawTerminal {
@@ -263,12 +365,6 @@ impl RawTerminal {
             return None;
         }
         let _ = SAVED_TERMIOS.set(t);
-        let handler = restore_and_exit as extern "C" fn(libc::c_int);
-        // SAFETY: the handler only calls async-signal-safe functions.
-        unsafe {
-            libc::signal(libc::SIGINT, handler as libc::sighandler_t);
-            libc::signal(libc::SIGTERM, handler as libc::sighandler_t);
-        }
         t.c_lflag &= !(libc::ICANON | libc::ECHO);
         t.c_cc[libc::VMIN] = 1;
         t.c_cc[libc::VTIME] = 0;
@@ -309,6 +405,25 @@ impl log::Log for StderrLog {
     fn flush(&self) {}
 }
 
+/// A command line clap refused, in one line (help and version as clap
+/// prints them).
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    let text = e.to_string();
+    let first = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("bad command line");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    eprintln!("pbios: {first} (pbios --help lists the options)");
+    ExitCode::from(pbios::FAILURE_STATUS as u8)
+}
+
 fn main() -> ExitCode {
     let gdb_trace = std::env::var_os("PBIOS_GDB_TRACE").is_some();
     let logger = Box::leak(Box::new(StderrLog { gdb_trace }));
@@ -319,7 +434,11 @@ fn main() -> ExitCode {
             log::LevelFilter::Warn
         });
     }
-    let args = Args::parse();
+    on_every_exit();
+    let args = match Args::try_parse() {
+        Ok(a) => a,
+        Err(e) => return usage_error(e),
+    };
     match run(args) {
         Ok(status) => ExitCode::from(status.clamp(0, 255) as u8),
         Err(msg) => {

@@ -106,7 +106,7 @@ fn chs_drive<'a>(r: &Regs, ctx: &Ctx<'a>) -> Result<&'a Disk, Status> {
 
 fn io_status(e: DiskError) -> u8 {
     match e {
-        DiskError::OutOfRange { .. } => DISK_RET_ESECTORNOTFOUND,
+        DiskError::OutOfRange { .. } | DiskError::Shrunk { .. } => DISK_RET_ESECTORNOTFOUND,
         DiskError::ReadOnly => DISK_RET_EWRITEPROTECT,
         _ => DISK_RET_ECONTROLLER,
     }

@@ -70,7 +70,7 @@ fn ring(ctx: &mut Ctx) -> Ring {
     {
         (start, end) = (bda::KBD_BUFFER, bda::KBD_BUFFER_END);
     }
-    let slot = |p: u16| (start..end).contains(&p) && (p - start) % 2 == 0;
+    let slot = |p: u16| (start..end).contains(&p) && (p - start).is_multiple_of(2);
     let (head, tail) = (ctx.bda_u16(bda::KBD_HEAD), ctx.bda_u16(bda::KBD_TAIL));
     if slot(head) && slot(tail) {
         return Ring {

@@ -1,25 +1,27 @@
 //! The TCG backend: the same ROM and the same services, with the guest run
 //! by `qemu-system-x86_64 -accel tcg` and pbios driving it as a debugger.
 //!
-//! QEMU gets the pbios ROM as its BIOS, no disks of its own, COM1 and the
-//! isa-debug-exit device at F4h, guest RAM in a file pbios maps too, and its
-//! GDB stub on a private Unix socket. pbios puts a breakpoint on the two
-//! trap sites the ROM header lists: the trap entry every stub calls, and
-//! the private-service trap, which gives way to one on the reset vector
-//! once POST is done. Two at most, for the whole run: QEMU checks every
-//! breakpoint at every translation-block lookup, so each one slows the
-//! guest down long after the BIOS is idle. At each hit pbios reads the
-//! registers, runs the same dispatcher as the KVM backend ([`serve_trap`]),
-//! writes the registers back with IP past the trap instruction, and
-//! continues.
+//! QEMU gets the pbios ROM as its BIOS (with one change: its trap entry
+//! jumps to the ROM's mailbox routine, `mailbox.rs`), no disks of its own,
+//! COM1, a debug console on the trap port, the isa-debug-exit device at
+//! F4h, guest RAM in a file pbios maps too, and its GDB stub on a private
+//! Unix socket.
+//!
+//! A BIOS call goes through the mailbox: the guest leaves its registers on
+//! its stack, sends SS:SP through the debug console and spins; pbios runs
+//! the same dispatcher as the KVM backend ([`serve_trap`]) on them and
+//! writes the answer back in shared RAM. Only a call whose memory writes
+//! QEMU must see (it may hold translated code there) stops the guest: the
+//! registers go back with `G`, the memory with `M`. The one breakpoint is
+//! POST's private trap, swapped for the reset vector's once POST is done:
+//! QEMU checks every breakpoint at every translation-block lookup, so each
+//! one slows the guest down long after the BIOS is idle.
 //!
 //! Memory: services read guest RAM straight from the shared mapping (the
-//! vCPU is stopped, so it is coherent). Writes go into the mapping and also
-//! through the stub's `M` packet, so that QEMU drops translated code the
-//! write replaces (a bootloader loading over code it ran). Register and
-//! memory writes are posted: their `OK`s are checked while the guest runs
-//! on, which saves a round trip per call. After QEMU exits the mapping
-//! stays, so tests read the guest's results as on KVM.
+//! guest is stopped or spinning in the ROM, so it is coherent). Register
+//! and memory writes through the stub are posted: their `OK`s are checked
+//! while the guest runs on, which saves a round trip. After QEMU exits the
+//! mapping stays, so tests read the guest's results as on KVM.
 //!
 //! QEMU never outlives pbios: it is killed on drop, and the kernel sends it
 //! SIGKILL if pbios dies first (PR_SET_PDEATHSIG).
@@ -382,8 +384,8 @@ impl TcgMachine {
                     let stop = serve_trap(&mut self.bios, &mut self.vcpu)?;
                     if !self.reset_armed && self.bios.stats.post_done.is_some() {
                         // POST is done with its private trap: its breakpoint
-                        // makes way for the reset vector's, so that two at
-                        // most slow the guest down (QEMU checks each one at
+                        // makes way for the reset vector's, so that one at a
+                        // time slows the guest down (QEMU checks each one at
                         // every translation-block lookup).
                         let gdb = &mut self.vcpu.mem.gdb;
                         gdb.remove_breakpoint(u64::from(self.vcpu.private_trap))?;
@@ -468,6 +470,14 @@ impl TcgMachine {
     /// call is answered. The guest resumes where `regs` say, not in the
     /// mailbox.
     fn stop_with(&mut self, mut regs: Regs) -> Result<(), TcgError> {
+        // In QEMU's copy of the ROM the trap entry is a jump, so a call that
+        // resumes at its IRET (from virtual-8086 mode) goes to another IRET.
+        let header = *self.bios.header();
+        let entry_iret =
+            (header.trap_entry - abi::ROM_BASE) as u16 + header.trap_kind.bytes().len() as u16;
+        if regs.cs == abi::ROM_SEGMENT && regs.ip() == entry_iret {
+            regs.set_ip(abi::rom::DUMMY_IRET);
+        }
         self.vcpu.mem.gdb.interrupt()?;
         match self.wait_event(false)? {
             Event::Stop(Some(StopReply::Signal(_))) => {}

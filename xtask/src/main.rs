@@ -1,5 +1,6 @@
 //! `cargo xtask`: build the ROM, the demo disk, run the demo, run the tests.
 
+mod fuzz;
 mod services;
 
 use object::{Object, ObjectSection, ObjectSymbol, SectionKind};
@@ -29,6 +30,10 @@ const USAGE: &str = "usage: cargo xtask <command>
                                     demo disk
   services [--check]                write docs/services.md from the dispatch
                                     table (--check: fail if it is stale)
+  fuzz [--smoke] [--time S] [--seed N] [--target NAME]
+                                    libFuzzer on the dispatcher and the GDB reply
+                                    parsers (installs cargo-fuzz); prints BIOS
+                                    calls a second (--smoke: 30 s each, ASan)
   images                            build the real guest images from Debian's
                                     packages -> target/pbios/images (installs
                                     the tools with apt if missing)";
@@ -73,6 +78,7 @@ fn main() -> ExitCode {
             _ => Err(USAGE.into()),
         },
         Some("examples") => run_examples(),
+        Some("fuzz") => fuzz::run(&args[1..]),
         Some("services") => match &args[1..] {
             [] => services::run(&root(), false),
             [c] if c == "--check" => services::run(&root(), true),

@@ -175,14 +175,7 @@ pub fn parse_stop(p: &[u8]) -> Result<StopReply, GdbError> {
 impl GdbClient {
     /// Wraps a connected stream and agrees on the session: no acks.
     pub fn connect(stream: UnixStream) -> Result<GdbClient, GdbError> {
-        let mut c = GdbClient {
-            stream,
-            inbox: Vec::new(),
-            acks: true,
-            pending: 0,
-            since: std::time::Instant::now(),
-            rx: vec![0u8; 8192].into_boxed_slice(),
-        };
+        let mut c = GdbClient::on(stream, true);
         let features = c.request(b"qSupported:swbreak+;hwbreak+")?;
         if features
             .split(|&b| b == b';')
@@ -203,6 +196,18 @@ impl GdbClient {
     /// The stream's descriptor, to poll on.
     pub fn raw_fd(&self) -> RawFd {
         self.stream.as_raw_fd()
+    }
+
+    /// A client on `stream` before any handshake.
+    pub(super) fn on(stream: UnixStream, acks: bool) -> GdbClient {
+        GdbClient {
+            stream,
+            inbox: Vec::new(),
+            acks,
+            pending: 0,
+            since: std::time::Instant::now(),
+            rx: vec![0u8; 8192].into_boxed_slice(),
+        }
     }
 
     /// Sends one packet.
@@ -452,15 +457,7 @@ mod tests {
     /// A client on one end of a socket pair; the test plays the stub.
     fn client(acks: bool) -> (GdbClient, UnixStream) {
         let (a, b) = UnixStream::pair().unwrap();
-        let c = GdbClient {
-            stream: a,
-            inbox: Vec::new(),
-            acks,
-            pending: 0,
-            since: std::time::Instant::now(),
-            rx: vec![0u8; 8192].into_boxed_slice(),
-        };
-        (c, b)
+        (GdbClient::on(a, acks), b)
     }
 
     #[test]

@@ -104,6 +104,34 @@ pub enum TcgError {
     RomFile(std::io::Error),
 }
 
+/// Runs everything that parses QEMU's replies on `data` as if QEMU had
+/// sent it: packet framing, escapes and run lengths, hex, stop replies and
+/// the target description. For the fuzzer (`cargo xtask fuzz`): none of it
+/// may panic or grow without bound, whatever the bytes.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub fn fuzz_gdb_replies(data: &[u8]) {
+    let _ = gdb::decode(data);
+    let _ = gdb::from_hex(data);
+    let _ = gdb::parse_stop(data);
+    let text = String::from_utf8_lossy(data);
+    if let Ok(layout) = RegLayout::from_description(&text) {
+        // A register block of any length read with that layout.
+        let _ = vcpu::fuzz_block(&layout, data);
+    }
+    let Ok((ours, mut theirs)) = UnixStream::pair() else {
+        return;
+    };
+    if theirs.write_all(data).is_err() {
+        return;
+    }
+    drop(theirs);
+    let mut client = GdbClient::on(ours, false);
+    while let Ok(packet) = client.recv() {
+        let _ = gdb::parse_stop(&packet);
+    }
+}
+
 /// What woke the run loop.
 enum Event {
     /// A stop reply (`None`: the stub's connection closed).

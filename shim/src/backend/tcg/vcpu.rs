@@ -47,11 +47,19 @@ impl RegLayout {
                 continue;
             };
             let bad = || TcgError::RegisterLayout(format!("a valid size and number for {name}"));
+            // QEMU's reply is input like any other: sizes and numbers within
+            // reason, and no arithmetic that can overflow on them.
             let bits: usize = bits.parse().map_err(|_| bad())?;
-            let num = match attr("regnum") {
+            if bits == 0 || bits > MAX_REG_BITS || !bits.is_multiple_of(8) {
+                return Err(bad());
+            }
+            let num: usize = match attr("regnum") {
                 Some(n) => n.parse().map_err(|_| bad())?,
                 None => next,
             };
+            if num >= MAX_REGS || regs.len() >= MAX_REGS {
+                return Err(bad());
+            }
             next = num + 1;
             regs.push((num, name, bits / 8));
         }
@@ -60,7 +68,9 @@ impl RegLayout {
         let mut off = 0usize;
         for (_, name, size) in regs {
             offsets.entry(name).or_insert((off, size));
-            off += size;
+            off = off
+                .checked_add(size)
+                .ok_or_else(|| TcgError::RegisterLayout("a register block of sane size".into()))?;
         }
         let at = |n: &str| {
             offsets
@@ -120,6 +130,28 @@ impl RegLayout {
     }
 }
 
+/// Reads the registers pbios uses from `block` with `layout`, as a stop
+/// does (for the fuzzer).
+#[cfg(feature = "fuzzing")]
+pub(super) fn fuzz_block(layout: &RegLayout, block: &[u8]) -> u32 {
+    let mut sum = get32(block, layout.rip) ^ get32(block, layout.eflags);
+    for &off in layout.gprs.iter().chain(&layout.segs) {
+        sum ^= get32(block, off);
+    }
+    if let Some(off) = layout.cr0 {
+        sum ^= get32(block, off);
+    }
+    let mut copy = block.to_vec();
+    put32(&mut copy, layout.rip, sum);
+    sum
+}
+
+/// The most registers a target description may list.
+const MAX_REGS: usize = 4096;
+/// The widest register a target description may give (AVX-512's 512 bits,
+/// with room).
+const MAX_REG_BITS: usize = 2048;
+
 /// `xml` without `<!-- -->` comments (QEMU's description comments out
 /// registers it does not send).
 fn strip_comments(xml: &str) -> String {
@@ -136,13 +168,13 @@ fn strip_comments(xml: &str) -> String {
 }
 
 fn get32(b: &[u8], off: usize) -> u32 {
-    b.get(off..off + 4)
+    b.get(off..off.saturating_add(4))
         .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
         .unwrap_or(0)
 }
 
 fn put32(b: &mut [u8], off: usize, v: u32) {
-    if let Some(s) = b.get_mut(off..off + 4) {
+    if let Some(s) = b.get_mut(off..off.saturating_add(4)) {
         s.copy_from_slice(&v.to_le_bytes());
     }
 }
@@ -420,5 +452,14 @@ mod tests {
         assert_eq!(l.write_len, 164, "stops before fs_base");
         assert_eq!(l.read_len, 196, "through CR0");
         assert!(RegLayout::from_description("<reg name=\"rax\" bitsize=\"64\"/>").is_err());
+        // Hostile replies: refused, never an overflow.
+        for reg in [
+            "<reg name=\"rax\" bitsize=\"64\" regnum=\"18446744073709551615\"/>",
+            "<reg name=\"rax\" bitsize=\"18446744073709551615\"/>",
+            "<reg name=\"rax\" bitsize=\"7\"/>",
+            "<reg name=\"rax\" bitsize=\"-8\"/>",
+        ] {
+            assert!(RegLayout::from_description(reg).is_err(), "{reg}");
+        }
     }
 }

@@ -294,7 +294,9 @@ fuzz_target!(|data: &[u8]| {
         keys: setup.keys,
     };
     let map = MemoryMap::new(RAM).unwrap();
-    let mut ram = RAM_MAP.with(|r| r.take()).unwrap_or_else(|| GuardedRam::new(&map.ram_ranges()));
+    let mut ram = RAM_MAP
+        .with(|r| r.take())
+        .unwrap_or_else(|| GuardedRam::new(&map.ram_ranges()));
     let mut drives = Drives::default();
     let mut dev = None;
     if let Some((d, m)) = disk(&case) {
@@ -317,8 +319,8 @@ fuzz_target!(|data: &[u8]| {
     }));
     let header = *HEADER.get_or_init(|| Rom::builtin().header);
     let mut bios = Bios::builder(header, map, devices).build();
-    let entry_ip = (header.trap_entry - pbios::abi::ROM_BASE) as u16
-        + header.trap_kind.bytes().len() as u16;
+    let entry_ip =
+        (header.trap_entry - pbios::abi::ROM_BASE) as u16 + header.trap_kind.bytes().len() as u16;
     while !u.is_empty() {
         let Ok(call) = u.arbitrary::<Call>() else {
             break;

@@ -63,7 +63,9 @@ struct Run {
 fn boot(img: Image, args: &[&str], marker: &str, linger: Duration, limit: Duration) -> Run {
     let path = image(img);
     let mut c = Command::new(env!("CARGO_BIN_EXE_pbios"));
-    c.arg("--rom").arg(rom_path()).args(args);
+    // Read-only: the KVM and TCG tests boot the same images side by side,
+    // and a writable image is locked for one pbios at a time.
+    c.arg("--rom").arg(rom_path()).arg("--read-only").args(args);
     if img.is_cdrom() {
         c.arg("--cdrom").arg(&path);
     } else {

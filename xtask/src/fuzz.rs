@@ -88,7 +88,11 @@ pub fn run(args: &[String]) -> Result<()> {
         eprintln!(
             "xtask: fuzzing {name} for {} s ({}), seed {}",
             o.seconds,
-            if o.smoke { "smoke run, with ASan" } else { "long run" },
+            if o.smoke {
+                "smoke run, with ASan"
+            } else {
+                "long run"
+            },
             o.seed
         );
         let mut c = clean("cargo");

@@ -90,10 +90,10 @@ impl MailboxVcpu<'_> {
     }
 
     /// Whether SS:SP holds a mailbox the ROM just filled: the flag clear,
-    /// the mode 0 or 1, and the whole of it in RAM without wrapping.
+    /// the mode 0 or 1, and all of it in RAM (the slots wrap in SS as the
+    /// pushes did).
     pub(super) fn is_mailbox(&self) -> bool {
-        u32::from(self.sp) + u32::from(mb::RETURN) + 8 <= 0x1_0000
-            && self.u16_at(mb::FLAG) == Some(0)
+        self.u16_at(mb::FLAG) == Some(0)
             && matches!(self.u16_at(mb::FRAME), Some(0 | 1))
             && self.u16_at(mb::RETURN + 6).is_some()
     }

@@ -176,6 +176,8 @@ pub struct TcgMachine {
     trap: UnixStream,
     /// Bytes read from `trap` not yet taken as a call.
     trap_inbox: Vec<u8>,
+    /// Whether a stray byte on the trap port has been logged.
+    stray_logged: bool,
     /// What `drain_serial` reads COM1 into (allocated once).
     serial_buf: Box<[u8]>,
     serial_out: SharedWriter,
@@ -359,6 +361,7 @@ impl TcgMachine {
             serial,
             trap,
             trap_inbox: Vec::new(),
+            stray_logged: false,
             serial_buf: vec![0u8; 4096].into_boxed_slice(),
             serial_out: shared_out,
             qemu,
@@ -460,11 +463,16 @@ impl TcgMachine {
             );
         }
         if !v.is_mailbox() {
-            log::warn!(
-                "bytes on the trap port that are no BIOS call (SS:SP {ss:04X}:{sp:04X}): ignored"
-            );
+            // Not SS:SP of a call: a byte some other code wrote to the port.
+            // Drop one and look again.
+            self.trap_inbox.drain(..1);
+            if !self.stray_logged {
+                log::warn!("a byte on the trap port that is no BIOS call: ignored");
+                self.stray_logged = true;
+            }
             return Ok(Served::Running);
         }
+        self.trap_inbox.drain(..4);
         let stop = serve_trap(&mut self.bios, &mut v)?;
         let answer = std::mem::replace(&mut v.answer, Answer::Ignored);
         if log::log_enabled!(target: "pbios::gdb", log::Level::Trace) {
@@ -553,7 +561,10 @@ impl TcgMachine {
     fn wait_event(&mut self, mailbox: bool) -> Result<Event, TcgError> {
         loop {
             if mailbox && self.trap_inbox.len() >= 4 {
-                let b: Vec<u8> = self.trap_inbox.drain(..4).collect();
+                // Taken off the inbox by `serve_mailbox`: four bytes for a
+                // call, one for a stray byte (so that the next call's four
+                // line up again).
+                let b = &self.trap_inbox;
                 return Ok(Event::Mailbox {
                     sp: u16::from_le_bytes([b[0], b[1]]),
                     ss: u16::from_le_bytes([b[2], b[3]]),

@@ -80,8 +80,10 @@ pub fn run(args: &[String]) -> Result<()> {
         if o.only.as_deref().is_some_and(|t| t != name) {
             continue;
         }
-        // The smoke run keeps AddressSanitizer on; a long run goes faster
-        // without it (the guard pages still catch an access outside RAM).
+        // Optimised, with overflow checks and debug assertions (-a): an
+        // arithmetic overflow on guest data is a failure. The smoke run
+        // keeps AddressSanitizer on; a long run goes faster without it (the
+        // guard pages still catch an access outside RAM).
         let sanitizer = if o.smoke { "address" } else { "none" };
         let corpus = dir.join("corpus").join(name);
         std::fs::create_dir_all(&corpus).map_err(|e| format!("{}: {e}", corpus.display()))?;
@@ -98,7 +100,7 @@ pub fn run(args: &[String]) -> Result<()> {
         let mut c = clean("cargo");
         c.current_dir(&dir)
             .arg(format!("+{NIGHTLY}"))
-            .args(["fuzz", "run", "-O", "-s", sanitizer, name])
+            .args(["fuzz", "run", "-O", "-a", "-s", sanitizer, name])
             .arg(&corpus)
             .arg("--")
             .arg(format!("-max_total_time={}", o.seconds))

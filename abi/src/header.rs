@@ -160,9 +160,14 @@ impl RomHeader {
         if !(crate::ROM_BASE..crate::ROM_BASE + crate::ROM_SIZE as u32).contains(&h.private_trap) {
             return Err(HeaderError::BadField("private trap address"));
         }
-        // The stubs' near calls reach it within segment F000h.
-        if !(crate::ROM_BASE..crate::ROM_BASE + crate::ROM_SIZE as u32).contains(&h.trap_entry) {
+        // The stubs' near calls reach it within segment F000h, with room
+        // for the trap and its IRET (or a near jump over them).
+        if !(crate::ROM_BASE..crate::ROM_BASE + crate::ROM_SIZE as u32 - 4).contains(&h.trap_entry)
+        {
             return Err(HeaderError::BadField("trap entry address"));
+        }
+        if !(crate::rom::RUNTIME16..crate::rom::STUB_TABLE).contains(&h.mailbox_entry) {
+            return Err(HeaderError::BadField("mailbox entry"));
         }
         Ok(h)
     }
@@ -317,11 +322,19 @@ mod tests {
             RomHeader::parse(&b),
             Err(HeaderError::BadField("private trap address"))
         );
+        for bad in [0u32, 0xFFFFE] {
+            let mut b = sample();
+            b[32..36].copy_from_slice(&bad.to_le_bytes());
+            assert_eq!(
+                RomHeader::parse(&b),
+                Err(HeaderError::BadField("trap entry address"))
+            );
+        }
         let mut b = sample();
-        b[32..36].copy_from_slice(&0u32.to_le_bytes());
+        b[36..38].copy_from_slice(&0xFFFFu16.to_le_bytes());
         assert_eq!(
             RomHeader::parse(&b),
-            Err(HeaderError::BadField("trap entry address"))
+            Err(HeaderError::BadField("mailbox entry"))
         );
     }
 }

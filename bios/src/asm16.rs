@@ -110,6 +110,9 @@ global_asm!(
     // reach its ports allows).
     ".globl mailbox_entry",
     "mailbox_entry:",
+    // No interrupt until the answer is in (a far call with IF=1 gets here
+    // with interrupts on): the IRET at the end restores the caller's IF.
+    "cli",
     "subw $6, %sp",      // room for an IRET frame just below the stub's return
     "pushw $0",          // the mode, then where the host puts the IRET frame
     "pushw $0",          // the flag the host sets when the answer is in

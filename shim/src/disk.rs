@@ -290,6 +290,12 @@ fn lock(file: &File, read_only: bool) -> Result<(), &'static str> {
     fl.l_pid = 0;
     // SAFETY: F_OFD_SETLK with a valid flock on an open descriptor.
     if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_OFD_SETLK, &fl) } == 0 {
+        // A reader also keeps away from a QEMU that writes the image: QEMU
+        // holds a shared lock on byte 101 (its "write" permission), which a
+        // whole-file read lock does not conflict with.
+        if read_only && locked_by_other(file, QEMU_WRITE_BYTE) {
+            return Err("a QEMU process has it open for writing (locked)");
+        }
         return Ok(());
     }
     let e = std::io::Error::last_os_error();
@@ -301,6 +307,28 @@ fn lock(file: &File, read_only: bool) -> Result<(), &'static str> {
         // A file system without locks (some network ones): go on unlocked.
         _ => Ok(()),
     }
+}
+
+/// The byte QEMU's image locking marks a writer with (offset 100 plus its
+/// "write" permission bit, 1).
+const QEMU_WRITE_BYTE: i64 = 101;
+
+/// Whether an open file description other than `file`'s holds a lock on
+/// just byte `at` (F_OFD_GETLK asks as a writer would): QEMU's kind, not
+/// another pbios reader's whole-file lock.
+fn locked_by_other(file: &File, at: i64) -> bool {
+    // SAFETY: a zeroed flock is a valid value; every field is set below.
+    let mut fl: libc::flock = unsafe { std::mem::zeroed() };
+    fl.l_type = libc::F_WRLCK as libc::c_short;
+    fl.l_whence = libc::SEEK_SET as libc::c_short;
+    fl.l_start = at;
+    fl.l_len = 1;
+    fl.l_pid = 0;
+    // SAFETY: F_OFD_GETLK with a valid flock on an open descriptor. Our own
+    // read lock does not count: locks of the same description never
+    // conflict.
+    let r = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_OFD_GETLK, &mut fl) };
+    r == 0 && fl.l_type != libc::F_UNLCK as libc::c_short && fl.l_len != 0
 }
 
 /// " by COMMAND (pid N)" for another process that has the same file

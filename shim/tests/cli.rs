@@ -709,3 +709,46 @@ fn sigterm_during_writes_keeps_every_completed_write() {
         "{written} sectors written in order, then nothing"
     );
 }
+
+#[test]
+fn a_reader_keeps_away_from_a_qemu_that_writes_the_image() {
+    // QEMU's image locking: a shared lock on byte 101 marks a writer.
+    let disk = image("qemu-lock.img", &bootable(), 16);
+    let mut qemu = Command::new(std::env::var("PBIOS_QEMU").unwrap_or("qemu-system-x86_64".into()))
+        .args(["-nodefaults", "-display", "none", "-S", "-drive"])
+        .arg(format!("file={},format=raw,if=ide", disk.display()))
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("QEMU runs (cargo xtask test installs it)");
+    // Until QEMU has its locks (/proc/locks lists them by inode): a pbios
+    // reader before that would keep QEMU from starting.
+    let ino = std::os::unix::fs::MetadataExt::ino(&std::fs::metadata(&disk).unwrap());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !std::fs::read_to_string("/proc/locks")
+        .unwrap()
+        .lines()
+        .any(|l| l.contains(&format!(":{ino} ")))
+    {
+        assert!(std::time::Instant::now() < deadline, "QEMU took no lock");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // QEMU sets its locks in two steps at start-up; let it finish.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let rom = rom_path();
+    let out = pbios(&[
+        "--rom",
+        rom.to_str().unwrap(),
+        "--read-only",
+        disk.to_str().unwrap(),
+    ]);
+    let _ = qemu.kill();
+    let q = qemu.wait_with_output().unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("locked"),
+        "QEMU said: {}",
+        String::from_utf8_lossy(&q.stderr)
+    );
+    assert_one_line(&out, "a QEMU process has it open for writing (locked)");
+}

@@ -85,8 +85,13 @@ pub fn run(args: &[String]) -> Result<()> {
         // keeps AddressSanitizer on; a long run goes faster without it (the
         // guard pages still catch an access outside RAM).
         let sanitizer = if o.smoke { "address" } else { "none" };
+        // New inputs go to a scratch corpus (libFuzzer writes and prunes
+        // only the first directory); the committed one is read only.
         let corpus = dir.join("corpus").join(name);
-        std::fs::create_dir_all(&corpus).map_err(|e| format!("{}: {e}", corpus.display()))?;
+        let scratch = root().join("target/pbios/fuzz-corpus").join(name);
+        for d in [&corpus, &scratch] {
+            std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+        }
         eprintln!(
             "xtask: fuzzing {name} for {} s ({}), seed {}",
             o.seconds,
@@ -101,6 +106,7 @@ pub fn run(args: &[String]) -> Result<()> {
         c.current_dir(&dir)
             .arg(format!("+{NIGHTLY}"))
             .args(["fuzz", "run", "-O", "-a", "-s", sanitizer, name])
+            .arg(&scratch)
             .arg(&corpus)
             .arg("--")
             .arg(format!("-max_total_time={}", o.seconds))

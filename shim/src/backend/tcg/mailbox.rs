@@ -53,6 +53,13 @@ fn no_code_here(addr: u64, len: usize, mailbox: (u64, u64)) -> bool {
         || within(mailbox.0, mailbox.1)
 }
 
+/// The offset in F000h of the trap entry's IRET (where a call resumes when
+/// the guest runs the IRET itself).
+pub(super) fn entry_iret(header: &RomHeader) -> u16 {
+    (header.trap_entry.wrapping_sub(abi::ROM_BASE) as u16)
+        .wrapping_add(header.trap_kind.bytes().len() as u16)
+}
+
 /// How a mailbox call ends.
 #[derive(Debug, PartialEq, Eq)]
 pub(super) enum Answer {
@@ -92,10 +99,23 @@ impl MailboxVcpu<'_> {
     /// Whether SS:SP holds a mailbox the ROM just filled: the flag clear,
     /// the mode 0 or 1, and all of it in RAM (the slots wrap in SS as the
     /// pushes did).
+    ///
+    /// What the routine pushed must be there too: the ESP `pushad` saved
+    /// (SP after the two words above it) and a stub's return address. Stray
+    /// bytes on the trap port hardly ever name such a place.
     pub(super) fn is_mailbox(&self) -> bool {
-        self.u16_at(mb::FLAG) == Some(0)
+        let all_in_ram = (0..mb::RETURN + 8)
+            .step_by(2)
+            .all(|off| self.u16_at(off).is_some());
+        all_in_ram
+            && self.u16_at(mb::FLAG) == Some(0)
             && matches!(self.u16_at(mb::FRAME), Some(0 | 1))
-            && self.u16_at(mb::RETURN + 6).is_some()
+            && self.u16_at(mb::PUSHAD + 12) == Some(self.sp.wrapping_add(mb::FLAG))
+            && self.u16_at(mb::RETURN).is_some_and(|ret| {
+                self.header
+                    .vector_of_return(u64::from(abi::ROM_BASE), ret)
+                    .is_some()
+            })
     }
 
     /// Whether the caller runs in virtual-8086 mode (the mode slot).
@@ -108,8 +128,12 @@ impl MailboxVcpu<'_> {
         let esp_slot = pushad(3)?;
         // INT cleared IF and TF; the rest is the caller's FLAGS.
         let flags = self.u16_at(mb::RETURN + 6)? & !(1 << 9 | 1 << 8);
-        let eip = u32::from((self.header.trap_entry - abi::ROM_BASE) as u16)
-            + self.header.trap_kind.bytes().len() as u32;
+        let eip = self
+            .header
+            .trap_entry
+            .wrapping_sub(abi::ROM_BASE)
+            .wrapping_add(self.header.trap_kind.bytes().len() as u32)
+            & 0xFFFF;
         Some(Regs {
             edi: pushad(0)?,
             esi: pushad(1)?,
@@ -140,8 +164,7 @@ impl MailboxVcpu<'_> {
         // whose monitor runs the IRET): the routine's own IRET does it, on
         // the caller's INT frame. Anywhere else: through a frame written
         // just below the final SP.
-        let entry_iret = (self.header.trap_entry - abi::ROM_BASE) as u16
-            + self.header.trap_kind.bytes().len() as u16;
+        let entry_iret = entry_iret(self.header);
         let at_iret = new.cs == abi::ROM_SEGMENT && new.ip() == entry_iret;
         let frame = if at_iret {
             new.sp()

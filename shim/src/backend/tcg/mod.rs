@@ -509,18 +509,28 @@ impl TcgMachine {
         // In QEMU's copy of the ROM the trap entry is a jump, so a call that
         // resumes at its IRET (from virtual-8086 mode) goes to another IRET.
         let header = *self.bios.header();
-        let entry_iret =
-            (header.trap_entry - abi::ROM_BASE) as u16 + header.trap_kind.bytes().len() as u16;
-        if regs.cs == abi::ROM_SEGMENT && regs.ip() == entry_iret {
+        if regs.cs == abi::ROM_SEGMENT && regs.ip() == mailbox::entry_iret(&header) {
             regs.set_ip(abi::rom::DUMMY_IRET);
         }
-        self.vcpu.mem.gdb.interrupt()?;
-        match self.wait_event(false)? {
-            Event::Stop(Some(StopReply::Signal(_))) => {}
-            Event::Stop(Some(_)) | Event::Stop(None) => {
-                return Err(TcgError::Gdb(GdbError::Closed))
+        // The guest must be stopped in the mailbox's wait loop, not in
+        // code of its own (a V86 monitor's interrupt handler): else let it
+        // run a little and stop it again.
+        let spin = header.mailbox_entry..header.mailbox_entry.saturating_add(0x50);
+        for attempt in 0.. {
+            self.vcpu.mem.gdb.interrupt()?;
+            match self.wait_event(false)? {
+                Event::Stop(Some(StopReply::Signal(_))) => {}
+                Event::Stop(Some(_)) | Event::Stop(None) => {
+                    return Err(TcgError::Gdb(GdbError::Closed))
+                }
+                Event::Mailbox { .. } => unreachable!("wait_event(false) takes no mailbox call"),
             }
-            Event::Mailbox { .. } => unreachable!("wait_event(false) takes no mailbox call"),
+            let (cs, ip) = self.vcpu.where_stopped()?;
+            if (cs == abi::ROM_SEGMENT && spin.contains(&ip)) || attempt >= 1000 {
+                break;
+            }
+            self.vcpu.mem.gdb.resume()?;
+            std::thread::sleep(Duration::from_micros(50));
         }
         self.vcpu.stopped_at(&mut regs)?;
         self.vcpu.set_regs(&regs.clone(), &regs)?;

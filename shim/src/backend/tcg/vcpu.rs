@@ -304,13 +304,35 @@ impl TcgVcpu {
     /// Takes the stopped guest's registers as the block `set_regs` writes
     /// `new` into, with EFLAGS above bit 15 as the CPU has them (a call
     /// served from the mailbox does not know them).
+    ///
+    /// In virtual-8086 mode EFLAGS stays as the CPU has it, all of it: the
+    /// answer's flags are in the caller's FLAGS image, and IF and IOPL are
+    /// the monitor's business.
     pub(super) fn stopped_at(&mut self, new: &mut Regs) -> Result<(), TcgError> {
-        let b = self.read_block()?;
+        let b = match self.fresh.take() {
+            Some(b) => b,
+            None => self.read_block()?,
+        };
         let live = get32(&b, self.layout.eflags);
-        new.eflags = (live & 0xFFFF_0000) | (new.eflags & 0xFFFF);
+        new.eflags = if live & EFLAGS_VM != 0 {
+            live
+        } else {
+            (live & 0xFFFF_0000) | (new.eflags & 0xFFFF)
+        };
         self.block = b;
-        self.fresh = None;
         Ok(())
+    }
+
+    /// CS and IP where the guest stopped (the block is kept for
+    /// [`TcgVcpu::stopped_at`]).
+    pub(super) fn where_stopped(&mut self) -> Result<(u16, u16), TcgError> {
+        let b = self.read_block()?;
+        let at = (
+            get32(&b, self.layout.segs[0]) as u16,
+            get32(&b, self.layout.rip) as u16,
+        );
+        self.fresh = Some(b);
+        Ok(at)
     }
 
     fn read_block(&mut self) -> Result<Vec<u8>, TcgError> {

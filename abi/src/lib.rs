@@ -263,14 +263,20 @@ pub mod mailbox {
     /// leaves them; the ESP slot is ignored on the way back).
     pub const PUSHAD: u16 = 8;
     /// The flag (u16): 0 while the host works, non-zero when the answer is
-    /// in.
+    /// in; [`mailbox::TOUCH`] when the routine must first copy a range of
+    /// guest memory onto itself (segment, offset, length in the
+    /// [`mailbox::ROOM`] slots), so that an emulator sees the host's writes
+    /// there as the CPU's own stores and drops stale translated code.
     pub const FLAG: u16 = 40;
+    /// [`mailbox::FLAG`]'s value for "answer in, and touch the range".
+    pub const TOUCH: u16 = 2;
     /// On the way in, the CPU's mode: 0 real, 1 virtual-8086 (CR0.PE). On
     /// the way out, where the IRET frame to resume with is, as an offset in
     /// SS (u16).
     pub const FRAME: u16 = 42;
     /// Six bytes of room for an IRET frame (when the final SP is the
-    /// stub's return address slot, as the wait helper's is).
+    /// stub's return address slot, as the wait helper's is), or for the
+    /// range to touch ([`mailbox::TOUCH`]).
     pub const ROOM: u16 = 44;
     /// The return address the stub's call pushed: SP at the trap entry.
     pub const RETURN: u16 = 50;

@@ -137,6 +137,21 @@ global_asm!(
     "pause",
     "cmpw $0, {flag}(%bp)",
     "je 1b",
+    // Flag 2: the host wrote guest memory where code may have run (a disk
+    // read); copying the bytes onto themselves makes the CPU see them as
+    // stores, so an emulator drops translations they replace. The range
+    // is in the room slots: segment, offset, length.
+    "cmpw $2, {flag}(%bp)",
+    "jne 2f",
+    "movw {room}(%bp), %ax",
+    "movw %ax, %ds",
+    "movw %ax, %es",
+    "movw {room}+2(%bp), %si",
+    "movw %si, %di",
+    "movw {room}+4(%bp), %cx",
+    "cld",
+    "rep movsb",
+    "2:",
     "popw %gs",
     "popw %fs",
     "popw %es",
@@ -174,6 +189,7 @@ global_asm!(
     port = const abi::TRAP_PORT,
     flag = const abi::mailbox::FLAG,
     frame = const abi::mailbox::FRAME,
+    room = const abi::mailbox::ROOM,
     options(att_syntax)
 );
 

@@ -53,6 +53,38 @@ fn no_code_here(addr: u64, len: usize, mailbox: (u64, u64)) -> bool {
         || within(mailbox.0, mailbox.1)
 }
 
+/// The writes of `dirty` outside code-free memory, as one range (segment,
+/// offset, length) below 1 MiB for the mailbox routine to touch:
+/// `Ok(None)` when there are none, `Err(())` when they are more than one
+/// range, longer than a segment, or above 1 MiB (the guest is stopped).
+#[allow(clippy::result_unit_err)]
+pub(super) fn code_range(
+    dirty: &[(u64, usize)],
+    area: (u64, u64),
+) -> Result<Option<(u16, u16, u16)>, ()> {
+    let mut ranges: Vec<(u64, u64)> = dirty
+        .iter()
+        .filter(|&&(a, l)| l > 0 && !no_code_here(a, l, area))
+        .map(|&(a, l)| (a, a.saturating_add(l as u64)))
+        .collect();
+    if ranges.is_empty() {
+        return Ok(None);
+    }
+    ranges.sort_unstable();
+    let (lo, mut hi) = ranges[0];
+    for &(a, b) in &ranges[1..] {
+        if a > hi {
+            return Err(());
+        }
+        hi = hi.max(b);
+    }
+    let len = hi - lo;
+    if hi > 0x10_0000 || len > 0xFFF0 {
+        return Err(());
+    }
+    Ok(Some(((lo >> 4) as u16, (lo & 0xF) as u16, len as u16)))
+}
+
 /// The offset in F000h of the trap entry's IRET (where a call resumes when
 /// the guest runs the IRET itself).
 pub(super) fn entry_iret(header: &RomHeader) -> u16 {
@@ -179,15 +211,17 @@ impl MailboxVcpu<'_> {
                 .sp
                 .checked_add(mb::ROOM)
                 .is_some_and(|room| frame >= room);
-        if !fits
-            || !self
-                .mem
-                .dirty
-                .iter()
-                .all(|&(a, l)| no_code_here(a, l, area))
-        {
+        if !fits {
             return false;
         }
+        // Writes where code may have run: one range below 1 MiB that the
+        // routine can touch (the room slots are free when the frame is
+        // not there), else the guest is stopped.
+        let touch = match code_range(&self.mem.dirty, area) {
+            Ok(None) => None,
+            Ok(Some(r)) if frame >= self.sp.wrapping_add(mb::RETURN) => Some(r),
+            _ => return false,
+        };
         let ss = self.ss;
         let gprs = [
             new.edi, new.esi, new.ebp, new.esp, new.ebx, new.edx, new.ecx, new.eax,
@@ -221,9 +255,20 @@ impl MailboxVcpu<'_> {
                 return false;
             }
         }
+        let mut flag_value = 1u16;
+        if let Some((seg, off, len)) = touch {
+            let mut d = Vec::with_capacity(6);
+            for w in [seg, off, len] {
+                d.extend_from_slice(&w.to_le_bytes());
+            }
+            if self.mem.ram.write(self.slot(mb::ROOM), &d).is_err() {
+                return false;
+            }
+            flag_value = mb::TOUCH;
+        }
         // Everything else is in place before the flag the guest waits on.
         std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
-        if self.mem.ram.write(flag, &1u16.to_le_bytes()).is_err() {
+        if self.mem.ram.write(flag, &flag_value.to_le_bytes()).is_err() {
             return false;
         }
         self.mem.dirty.clear();
@@ -283,6 +328,28 @@ mod tests {
         assert_eq!(abi::header::checksum(&patched), 0, "still sums to zero");
         let changed = rom.bytes.iter().zip(&patched).filter(|(a, b)| a != b);
         assert!(changed.count() <= 4, "the jump and the checksum only");
+    }
+
+    #[test]
+    fn one_range_below_1_mib_is_touched_by_the_guest() {
+        let area = (0x7000, 0x7040);
+        assert_eq!(code_range(&[(0x46C, 4)], area), Ok(None));
+        assert_eq!(
+            code_range(&[(0x7C00, 512), (0x46C, 4)], area),
+            Ok(Some((0x7C0, 0, 512)))
+        );
+        assert_eq!(
+            code_range(&[(0x1_0000, 0x8000), (0x1_8000, 0x7E00)], area),
+            Ok(Some((0x1000, 0, 0xFE00))),
+            "adjacent writes merge"
+        );
+        assert_eq!(code_range(&[(0x8000, 16), (0x9000, 16)], area), Err(()));
+        assert_eq!(code_range(&[(0x10_0000, 16)], area), Err(()), "above 1 MiB");
+        assert_eq!(
+            code_range(&[(0x2_0000, 0x1_0000)], area),
+            Err(()),
+            "a segment's worth"
+        );
     }
 
     #[test]

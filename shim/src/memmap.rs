@@ -317,6 +317,49 @@ impl MemoryMap {
     }
 }
 
+/// Parses a guest memory size as QEMU's `-m` does: a bare number is MiB,
+/// or a number (fractions allowed: `1.5G`) with a K, M, G or T suffix
+/// (binary), optionally followed by B. The result is in bytes, rounded
+/// down; whether it is whole pages is for [`MemoryMap::new`] to say.
+pub fn parse_mem_size(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let s = s
+        .strip_suffix(['b', 'B'])
+        .filter(|r| !r.is_empty())
+        .unwrap_or(s);
+    let (num, mult) = match s.char_indices().last()? {
+        (i, 'k' | 'K') => (&s[..i], KIB),
+        (i, 'm' | 'M') => (&s[..i], MIB),
+        (i, 'g' | 'G') => (&s[..i], GIB),
+        (i, 't' | 'T') => (&s[..i], 1024 * GIB),
+        _ => (s, MIB),
+    };
+    let (whole, frac) = match num.split_once('.') {
+        Some((w, f)) => (w, f),
+        None => (num, ""),
+    };
+    if whole.is_empty() && frac.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || frac.len() > 9
+    {
+        return None;
+    }
+    let whole: u64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    let mut bytes = whole.checked_mul(mult)?;
+    if !frac.is_empty() {
+        let digits: u64 = frac.parse().ok()?;
+        let scale = 10u64.pow(frac.len() as u32);
+        let part = u128::from(digits) * u128::from(mult) / u128::from(scale);
+        bytes = bytes.checked_add(u64::try_from(part).ok()?)?;
+    }
+    Some(bytes)
+}
+
 /// Parses a memory size: bytes, or a number with K, M, G or T (binary).
 pub fn parse_size(s: &str) -> Option<u64> {
     let s = s.trim();
@@ -395,6 +438,27 @@ mod tests {
         assert_eq!(parse_size("2g"), Some(2 * GIB));
         assert_eq!(parse_size("4096"), Some(4096));
         assert_eq!(parse_size("x"), None);
+        // QEMU's -m: a bare number is MiB; fractions; an optional B.
+        assert_eq!(parse_mem_size("512"), Some(512 * MIB));
+        assert_eq!(parse_mem_size("1.5G"), Some(1536 * MIB));
+        assert_eq!(parse_mem_size("128M"), Some(128 * MIB));
+        assert_eq!(parse_mem_size("128MB"), Some(128 * MIB));
+        assert_eq!(parse_mem_size("2g"), Some(2 * GIB));
+        assert_eq!(parse_mem_size("0.5"), Some(MIB / 2));
+        assert_eq!(parse_mem_size("65536k"), Some(64 * MIB));
+        for bad in [
+            "",
+            "x",
+            "1..5G",
+            "-1",
+            "1.5.5",
+            "G",
+            ".",
+            "99999999999T",
+            "1e9",
+        ] {
+            assert_eq!(parse_mem_size(bad), None, "{bad:?}");
+        }
         assert_eq!(parse_size("99999999999T"), None);
         assert_eq!(MemoryMap::new(MIB), Err(MemError::TooSmall(MIB)));
     }

@@ -523,7 +523,7 @@ fn command_line_mistakes_get_one_line_and_status_2() {
         (vec!["--mem"], "a value is required for '--mem"),
         (vec!["--cpus", "99", disk], "--cpus"),
         (
-            vec!["--rom", rom, "--mem", "3000001", disk],
+            vec!["--rom", rom, "--mem", "3001k", disk],
             "whole number of 4 KiB pages",
         ),
     ] {
@@ -751,4 +751,43 @@ fn a_reader_keeps_away_from_a_qemu_that_writes_the_image() {
         String::from_utf8_lossy(&q.stderr)
     );
     assert_one_line(&out, "a QEMU process has it open for writing (locked)");
+}
+
+#[test]
+fn memory_sizes_are_read_as_qemu_reads_them() {
+    let rom = rom_path();
+    let rom = rom.to_str().unwrap();
+    let disk = tmp("mem.img", &bootable());
+    let disk = disk.to_str().unwrap();
+    // A bare number is MiB, fractions and -m work: these boot.
+    for args in [
+        vec!["-m", "3"],
+        vec!["--mem", "1.5G"],
+        vec!["--mem", "64MB"],
+    ] {
+        let mut all = vec!["--rom", rom];
+        all.extend(&args);
+        all.push(disk);
+        let out = pbios(&all);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {out:?}");
+    }
+    assert_one_line(&pbios(&["--rom", rom, "-m", "1", disk]), "too small");
+    assert_one_line(&pbios(&["--rom", rom, "-m", "2000000", disk]), "too large");
+    assert_one_line(
+        &pbios(&["--rom", rom, "-m", "1.5x", disk]),
+        "a bare number is MiB",
+    );
+}
+
+#[test]
+fn a_qcow2_image_gets_a_hint() {
+    let rom = rom_path();
+    let mut head = vec![0u8; 1024];
+    head[..4].copy_from_slice(b"QFI\xfb");
+    let disk = tmp("image.qcow2", &head);
+    let out = pbios(&["--rom", rom.to_str().unwrap(), disk.to_str().unwrap()]);
+    assert_one_line(
+        &out,
+        "it is a qcow2 image, and pbios boots raw images (qemu-img convert -O raw",
+    );
 }

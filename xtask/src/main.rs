@@ -441,6 +441,8 @@ fn run_demo(args: &[String]) -> Result<()> {
 }
 
 fn run_tests(args: &[String]) -> Result<()> {
+    eprintln!("xtask: building the ROMs (the pinned nightly, installed if missing)");
+    ensure_test_packages()?;
     let rom = build_rom(abi::TrapKind::Out)?;
     commit_rom(&rom)?;
     for t in [abi::TrapKind::Vmcall, abi::TrapKind::Vmmcall] {
@@ -485,6 +487,19 @@ fn check_qemu() -> Result<()> {
             pbios_tests::seabios::qemu_binary()
         ))
     }
+}
+
+/// QEMU and SeaBIOS, installed from apt when missing: the TCG backend's
+/// tests, the CLI tests and the differential run need them.
+fn ensure_test_packages() -> Result<()> {
+    let mut missing = Vec::new();
+    if !qemu_present() {
+        missing.push("qemu-system-x86");
+    }
+    if !pbios_tests::seabios::seabios_path().is_file() {
+        missing.push("seabios");
+    }
+    pbios_tests::images::apt_install(&missing, "the tests")
 }
 
 fn run_bench(args: &[String]) -> Result<()> {

@@ -6,7 +6,7 @@ use pbios::boot::{boot_image, BootDevice};
 use pbios::clock::HostClock;
 use pbios::disk::{Disk, Drives, MediaKind};
 use pbios::keyboard::StdinKeys;
-use pbios::memmap::{parse_size, MemoryMap};
+use pbios::memmap::{parse_mem_size, MemoryMap};
 use pbios::platform::Platform;
 use pbios::{Accel, Devices, Exit, Machine, MachineSpec, Rom};
 use std::os::fd::RawFd;
@@ -29,8 +29,9 @@ struct Args {
     /// them an OS cannot power the machine off.
     #[arg(long)]
     no_acpi: bool,
-    /// Guest RAM, e.g. 128M or 2G.
-    #[arg(long, default_value = "128M", value_parser = parse_mem)]
+    /// Guest RAM as QEMU's -m takes it: a bare number is MiB (512), or a
+    /// size with K, M, G or T (128M, 1.5G); whole 4 KiB pages.
+    #[arg(long, short = 'm', default_value = "128M", value_parser = parse_mem)]
     mem: u64,
     /// A pbios ROM image to use instead of the built-in one (also $PBIOS_ROM).
     #[arg(long)]
@@ -86,7 +87,8 @@ fn parse_accel(s: &str) -> Result<Accel, String> {
 }
 
 fn parse_mem(s: &str) -> Result<u64, String> {
-    parse_size(s).ok_or_else(|| format!("'{s}' is not a size (try 128M or 2G)"))
+    parse_mem_size(s)
+        .ok_or_else(|| format!("'{s}' is not a size (a bare number is MiB; try 512, 128M or 1.5G)"))
 }
 
 /// The ROM: `--rom`, else $PBIOS_ROM, else the one built into pbios.
@@ -165,6 +167,29 @@ fn attach(args: &Args) -> Result<Drives, String> {
     Ok(drives)
 }
 
+/// A hint when an image that does not boot is in a format pbios does not
+/// read (it attaches raw images).
+fn format_hint(path: &std::path::Path) -> String {
+    use std::io::Read;
+    let mut magic = [0u8; 8];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| f.read(&mut magic))
+        .unwrap_or(0);
+    let raw = |fmt: &str| {
+        format!(
+            "; it is a {fmt} image, and pbios boots raw images (qemu-img convert -O raw {} disk.raw)",
+            path.display()
+        )
+    };
+    match &magic[..n] {
+        [b'Q', b'F', b'I', 0xFB, ..] => raw("qcow2"),
+        [b'K', b'D', b'M', b'V', ..] => raw("VMDK"),
+        [b'c', b'o', b'n', b'e', b'c', b't', b'i', b'x'] => raw("VHD"),
+        [b'v', b'h', b'd', b'x', b'f', b'i', b'l', b'e'] => raw("VHDX"),
+        _ => String::new(),
+    }
+}
+
 /// Checks that something in the boot order boots, naming the image and the
 /// reason for each device that does not.
 fn check_bootable(args: &Args, drives: &Drives) -> Result<(), String> {
@@ -178,7 +203,7 @@ fn check_bootable(args: &Args, drives: &Drives) -> Result<(), String> {
         let Some(path) = path else { continue };
         match boot_image(dev, drives) {
             Ok(_) => return Ok(()),
-            Err(e) => why.push(format!("{}: {e}", path.display())),
+            Err(e) => why.push(format!("{}: {e}{}", path.display(), format_hint(path))),
         }
     }
     if why.is_empty() {

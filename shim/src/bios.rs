@@ -383,9 +383,8 @@ impl Bios {
     /// virtual-8086 mode, where the monitor may have its own view of IF and
     /// IOPL (the guest runs the IRET itself there).
     fn host_iret(&self, regs: &mut Regs, mem: &mut dyn Memory) -> bool {
-        const EFLAGS_VM: u32 = 1 << 17;
         const IRET_FLAGS_MASK: u16 = 0x7FD5;
-        if regs.eflags & EFLAGS_VM != 0 {
+        if regs.eflags & crate::regs::EFLAGS_VM != 0 {
             return false;
         }
         let sp = regs.sp();

@@ -7,6 +7,8 @@ pub const FLAG_CF: u16 = 1 << 0;
 pub const FLAG_ZF: u16 = 1 << 6;
 /// Interrupt-enable flag (bit 9 of FLAGS).
 pub const FLAG_IF: u16 = 1 << 9;
+/// EFLAGS.VM (bit 17): the CPU runs in virtual-8086 mode.
+pub const EFLAGS_VM: u32 = 1 << 17;
 
 /// Register state of a trapped BIOS call.
 ///

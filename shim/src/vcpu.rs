@@ -235,8 +235,8 @@ mod tests {
 
     const SP: u16 = 0x7000;
     const CF: u16 = 1;
-    /// EFLAGS.VM: a call from virtual-8086 mode.
-    const VM: u32 = 1 << 17;
+    /// A call from virtual-8086 mode.
+    const VM: u32 = crate::regs::EFLAGS_VM;
     /// The caller's CS:IP in the INT's frame.
     const CALLER: (u16, u16) = (0x1234, 0x0567);
 

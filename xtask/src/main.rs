@@ -442,7 +442,7 @@ fn run_demo(args: &[String]) -> Result<()> {
 
 fn run_tests(args: &[String]) -> Result<()> {
     eprintln!("xtask: building the ROMs (the pinned nightly, installed if missing)");
-    ensure_test_packages()?;
+    ensure_qemu_packages("the tests")?;
     let rom = build_rom(abi::TrapKind::Out)?;
     commit_rom(&rom)?;
     for t in [abi::TrapKind::Vmcall, abi::TrapKind::Vmmcall] {
@@ -489,22 +489,9 @@ fn check_qemu() -> Result<()> {
     }
 }
 
-/// QEMU and SeaBIOS, installed from apt when missing: the TCG backend's
-/// tests, the CLI tests and the differential run need them.
-fn ensure_test_packages() -> Result<()> {
-    let mut missing = Vec::new();
-    if !qemu_present() {
-        missing.push("qemu-system-x86");
-    }
-    if !pbios_tests::seabios::seabios_path().is_file() {
-        missing.push("seabios");
-    }
-    pbios_tests::images::apt_install(&missing, "the tests")
-}
-
 fn run_bench(args: &[String]) -> Result<()> {
     let rom = build_rom(abi::TrapKind::Out)?;
-    ensure_bench_packages()?;
+    ensure_qemu_packages("the benchmark")?;
     let mut c = clean("cargo");
     c.args(["build", "--quiet", "--release"]);
     c.args(["--package", "pbios", "--bin", "pbios"]);
@@ -519,7 +506,9 @@ fn run_bench(args: &[String]) -> Result<()> {
 
 /// The benchmark compares with QEMU and SeaBIOS: install them from apt
 /// when they are missing (as root, or through `sudo -n`).
-fn ensure_bench_packages() -> Result<()> {
+/// QEMU and SeaBIOS, installed from apt when missing (the TCG backend,
+/// the CLI tests, the differential run and the benchmark use them).
+fn ensure_qemu_packages(why: &str) -> Result<()> {
     let mut missing = Vec::new();
     if !qemu_present() {
         missing.push("qemu-system-x86");
@@ -527,7 +516,7 @@ fn ensure_bench_packages() -> Result<()> {
     if !pbios_tests::seabios::seabios_path().is_file() {
         missing.push("seabios");
     }
-    pbios_tests::images::apt_install(&missing, "the benchmark")
+    pbios_tests::images::apt_install(&missing, why)
 }
 
 /// The real guest images (syslinux, GRUB, isolinux, memtest86+), built

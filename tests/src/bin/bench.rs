@@ -386,15 +386,8 @@ fn serial_probe(t: &Tools, md: &mut String, pairs: usize) -> Result<()> {
             a.mov(ebp, PROBE_BYTES)?;
             let mut byte = a.create_label();
             a.set_label(&mut byte)?;
-            a.mov(dx, 0x3FDu32)?;
-            let mut wait = a.create_label();
-            a.set_label(&mut wait)?;
-            a.in_(al, dx)?;
-            a.test(al, 0x20u32)?;
-            a.jz(wait)?;
-            a.mov(dx, 0x3F8u32)?;
-            a.mov(al, u32::from(b'.'))?;
-            a.out(dx, al)?;
+            a.mov(ah, u32::from(b'.'))?;
+            com1_send(a)?;
             a.dec(ebp)?;
             a.jnz(byte)
         })],
@@ -720,18 +713,25 @@ const KINDS: [Kind; 5] = [
     Kind {
         name: "a byte on COM1: poll LSR, write THR (no BIOS call)",
         body: |a| {
-            a.mov(dx, 0x3FDu32)?;
-            let mut wait = a.create_label();
-            a.set_label(&mut wait)?;
-            a.in_(al, dx)?;
-            a.test(al, 0x20u32)?;
-            a.jz(wait)?;
-            a.mov(dx, 0x3F8u32)?;
-            a.mov(al, u32::from(b'.'))?;
-            a.out(dx, al)
+            a.mov(ah, u32::from(b'.'))?;
+            com1_send(a)
         },
     },
 ];
+
+/// Sends AH on COM1 as a polling driver does: wait for LSR's THR-empty
+/// bit, write THR (clobbers AL and DX).
+fn com1_send(a: &mut CodeAssembler) -> std::result::Result<(), IcedError> {
+    a.mov(dx, 0x3FDu32)?;
+    let mut wait = a.create_label();
+    a.set_label(&mut wait)?;
+    a.in_(al, dx)?;
+    a.test(al, 0x20u32)?;
+    a.jz(wait)?;
+    a.mov(dx, 0x3F8u32)?;
+    a.mov(al, ah)?;
+    a.out(dx, al)
+}
 
 /// A guest that runs `kind` `n` times (counter in ESI, which none of the
 /// calls touches), then exits.
@@ -997,15 +997,7 @@ fn dos_client() -> Vec<Vec<u8>> {
         a.test(al, al)?;
         a.jz(sent)?;
         a.mov(ah, al)?;
-        a.mov(dx, 0x3FDu32)?;
-        let mut wait = a.create_label();
-        a.set_label(&mut wait)?;
-        a.in_(al, dx)?;
-        a.test(al, 0x20u32)?;
-        a.jz(wait)?;
-        a.mov(dx, 0x3F8u32)?;
-        a.mov(al, ah)?;
-        a.out(dx, al)?;
+        com1_send(a)?;
         a.jmp(next)?;
         a.set_label(&mut sent)?;
         Ok(())

@@ -13,15 +13,13 @@
 use super::vcpu::TcgMemory;
 use super::TcgError;
 use crate::mem::{real_addr, Memory};
-use crate::regs::Regs;
+use crate::regs::{Regs, EFLAGS_VM};
 use crate::vcpu::{TrapState, Vcpu};
 use abi::header::RomHeader;
 use abi::mailbox as mb;
 
 /// `jmp rel16`.
 const JMP_REL16: u8 = 0xE9;
-/// EFLAGS.VM.
-const EFLAGS_VM: u32 = 1 << 17;
 
 /// The ROM as the TCG backend gives it to QEMU: the same image with its
 /// trap entry's first instruction replaced by a near jump to the mailbox
@@ -160,12 +158,7 @@ impl MailboxVcpu<'_> {
         let esp_slot = pushad(3)?;
         // INT cleared IF and TF; the rest is the caller's FLAGS.
         let flags = self.u16_at(mb::RETURN + 6)? & !(1 << 9 | 1 << 8);
-        let eip = self
-            .header
-            .trap_entry
-            .wrapping_sub(abi::ROM_BASE)
-            .wrapping_add(self.header.trap_kind.bytes().len() as u32)
-            & 0xFFFF;
+        let eip = u32::from(entry_iret(self.header));
         Some(Regs {
             edi: pushad(0)?,
             esi: pushad(1)?,

@@ -4,7 +4,7 @@
 use super::gdb::{GdbClient, GdbError};
 use super::TcgError;
 use crate::mem::{Memory, OutOfRange};
-use crate::regs::Regs;
+use crate::regs::{Regs, EFLAGS_VM};
 use crate::vcpu::{TrapState, Vcpu};
 use vm_memory::{GuestMemoryMmap, VolatileSlice};
 
@@ -282,9 +282,6 @@ pub(super) enum Hit {
 
 /// The linear address a reset starts at (CS base FFFF0000h + FFF0h).
 pub(super) const RESET_LINEAR: u64 = 0xFFFF_FFF0;
-
-/// EFLAGS.VM.
-const EFLAGS_VM: u32 = 1 << 17;
 
 /// The stopped vCPU as the GDB stub shows it.
 pub(super) struct TcgVcpu {

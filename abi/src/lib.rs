@@ -329,6 +329,12 @@ pub mod pci {
     pub const PIIX4_PMBA: u8 = 0x40;
     /// PIIX4 PM miscellaneous register (PMREGMISC): bit 0 enables PMBA.
     pub const PIIX4_PMREGMISC: u8 = 0x80;
+    /// Intel 82441FX (i440FX) host bridge, 00:00.0 on QEMU's `pc` machine.
+    pub const I440FX_ID: u32 = 0x1237_8086;
+    /// The i440FX's SMRAM control register (82441FX datasheet, 3.2.26).
+    pub const I440FX_SMRAM: u8 = 0x72;
+    /// SMRAM: D_OPEN, the CPU sees the RAM behind A0000h-BFFFFh.
+    pub const SMRAM_D_OPEN: u8 = 0x40;
 }
 
 /// ACPI PM1a registers' I/O base: where QEMU's PIIX4 puts them (and POST

@@ -50,6 +50,7 @@ pub extern "C" fn pbios_post() {
     // Before the rest, so both backends leave POST with the same registers.
     if cfg.flags & abi::config::FLAG_PIIX4_PM != 0 {
         init_acpi_pm();
+        open_vga_window();
     }
     init_pic();
     init_pit();
@@ -217,6 +218,25 @@ fn init_acpi_pm() {
     outl(CONFIG_DATA, u32::from(abi::ACPI_PM_BASE) | 1);
     outl(CONFIG_ADDRESS, cfg(PIIX4_PMREGMISC));
     outl(CONFIG_DATA, inl(CONFIG_DATA) | 1);
+}
+
+/// On QEMU's `pc` machine, opens the i440FX's SMRAM window (D_OPEN) so
+/// that A0000h-BFFFFh is the RAM behind it for the CPU: with no VGA device
+/// (pbios runs QEMU with `-nodefaults`) that range is otherwise unassigned,
+/// and a guest's direct writes to text video memory would be lost. The
+/// host reads the screen from that RAM. If 00:00.0 is not an i440FX,
+/// nothing is written.
+fn open_vga_window() {
+    use abi::pci::*;
+    let cfg = |reg| address(0, 0, reg);
+    outl(CONFIG_ADDRESS, cfg(0));
+    if inl(CONFIG_DATA) != I440FX_ID {
+        return;
+    }
+    let shift = 8 * u32::from(I440FX_SMRAM & 3);
+    outl(CONFIG_ADDRESS, cfg(I440FX_SMRAM));
+    let v = inl(CONFIG_DATA);
+    outl(CONFIG_DATA, v | (u32::from(SMRAM_D_OPEN) << shift));
 }
 
 /// 8254 channel 0: mode 3 (square wave), divisor 65536, so IRQ 0 fires at

@@ -33,6 +33,7 @@ pub mod platform;
 pub mod ports;
 pub mod regs;
 pub mod rom;
+pub mod screen;
 pub mod serial;
 pub mod services;
 pub mod vcpu;

@@ -153,6 +153,8 @@ pub enum Exit {
     PowerOff(String),
     /// INT 19h found nothing to boot: why.
     NoBootDevice(String),
+    /// The host ended the run through a [`crate::backend::Stopper`]: why.
+    Stopped(String),
 }
 
 impl Exit {
@@ -162,7 +164,7 @@ impl Exit {
     pub fn status(&self) -> i32 {
         match self {
             Exit::DebugExit(v) => ((i32::from(*v) << 1) | 1) & 0xFF,
-            Exit::Reset(_) | Exit::PowerOff(_) => 0,
+            Exit::Reset(_) | Exit::PowerOff(_) | Exit::Stopped(_) => 0,
             Exit::NoBootDevice(_) | Exit::TripleFault(_) => FAILURE_STATUS,
         }
     }

@@ -36,6 +36,31 @@ pub struct MachineSpec {
     pub serial_out: SerialOut,
 }
 
+/// Ends a running machine from any thread: the backend's run loop returns
+/// [`Exit::Stopped`] at its next exit or wait (never in the middle of a BIOS
+/// call), so that disks are flushed and the machine is inspected as after
+/// any other end. Cheap to clone; stopping a machine that has already ended
+/// does nothing.
+#[derive(Clone)]
+pub struct Stopper(std::sync::Arc<dyn Fn(String) + Send + Sync>);
+
+impl Stopper {
+    /// A stopper that calls `f` with the reason.
+    pub fn new(f: impl Fn(String) + Send + Sync + 'static) -> Stopper {
+        Stopper(std::sync::Arc::new(f))
+    }
+
+    /// Asks the run to end, with `why` as [`Exit::Stopped`]'s reason.
+    pub fn stop(&self, why: impl Into<String>) {
+        (self.0)(why.into())
+    }
+}
+
+/// A serial port's input: bytes written here reach COM1's receiver (the
+/// guest reads them from port 3F8h or INT 14h AH=02h). A write waits while
+/// the UART's FIFO is full, so the guest takes input at its own pace.
+pub type SerialIn = Box<dyn Write + Send>;
+
 /// Which accelerator runs the guest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Accel {
@@ -116,6 +141,10 @@ pub trait Backend {
     fn stats(&self) -> RunStats;
     /// The accelerator this is.
     fn accel(&self) -> Accel;
+    /// A handle that ends [`Backend::run`] from another thread.
+    fn stopper(&self) -> Stopper;
+    /// COM1's receiver, for a host console that types into the guest.
+    fn serial_input(&self) -> Result<SerialIn, MachineError>;
     /// Counts the firmware's guest instructions by single-stepping it, if
     /// the backend can (`false` if it cannot; nothing changes then).
     fn count_instructions(&mut self) -> Result<bool, MachineError> {
@@ -192,6 +221,17 @@ impl Machine {
     /// The accelerator this machine runs on.
     pub fn accel(&self) -> Accel {
         self.0.accel()
+    }
+
+    /// A handle that ends [`Machine::run`] from another thread (a timeout,
+    /// a signal, a user's quit key).
+    pub fn stopper(&self) -> Stopper {
+        self.0.stopper()
+    }
+
+    /// COM1's receiver: what a host console types into the guest's UART.
+    pub fn serial_input(&self) -> Result<SerialIn, MachineError> {
+        self.0.serial_input()
     }
 }
 

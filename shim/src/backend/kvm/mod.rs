@@ -7,7 +7,7 @@ mod vcpu;
 
 pub use vcpu::{enable_sync_regs, serve_trap};
 
-use super::{Accel, Backend, MachineError, MachineSpec, SerialOut};
+use super::{Accel, Backend, MachineError, MachineSpec, SerialIn, SerialOut, Stopper};
 use crate::bios::Bios;
 
 use crate::memmap::{KVM_IDENTITY_MAP, KVM_TSS};
@@ -22,6 +22,7 @@ use kvm_bindings::{
     KVM_MEM_READONLY, KVM_PIT_SPEAKER_DUMMY,
 };
 use kvm_ioctls::{Cap, Kvm, SyncReg, VcpuExit, VcpuFd, VmFd};
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -95,6 +96,27 @@ fn uart(serial: &Mutex<KvmSerial>) -> std::sync::MutexGuard<'_, KvmSerial> {
     match serial.lock() {
         Ok(s) => s,
         Err(p) => p.into_inner(),
+    }
+}
+
+/// Bytes for COM1's receiver: queued in the UART's FIFO (which raises IRQ 4
+/// if the guest enabled it), waiting while the FIFO is full.
+struct UartInput(Arc<Mutex<KvmSerial>>);
+
+impl Write for UartInput {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        loop {
+            match uart(&self.0).enqueue_raw_bytes(buf) {
+                Ok(n) => return Ok(n),
+                Err(vm_superio::serial::Error::FullFifo) => {
+                    std::thread::sleep(Duration::from_millis(2))
+                }
+                Err(e) => return Err(std::io::Error::other(format!("{e:?}"))),
+            }
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -328,6 +350,15 @@ impl KvmMachine {
     /// Runs the guest from the reset vector until it ends.
     fn run_machine(&mut self) -> Result<Exit, KvmError> {
         self.stats.start();
+        // A Stopper (and an application processor) kicks this thread out
+        // of KVM_RUN.
+        install_kick_handler()?;
+        // SAFETY: pthread_self has no preconditions.
+        *lock(&self.shared.bsp_thread) = Some(unsafe { libc::pthread_self() });
+        if let Some(end) = lock(&self.shared.ended).take() {
+            *lock(&self.shared.bsp_thread) = None;
+            return end; // stopped before it ran
+        }
         self.start_aps()?;
         let end = self.run_bsp();
         // The boot CPU's thread may go on to other things: no more kicks
@@ -394,9 +425,6 @@ impl KvmMachine {
         if self.aps.is_empty() {
             return Ok(());
         }
-        install_kick_handler()?;
-        // SAFETY: pthread_self has no preconditions.
-        *lock(&self.shared.bsp_thread) = Some(unsafe { libc::pthread_self() });
         for (i, fd) in std::mem::take(&mut self.aps).into_iter().enumerate() {
             let cpu = i as u8 + 1;
             let shared = self.shared.clone();
@@ -702,6 +730,15 @@ impl Backend for KvmMachine {
 
     fn accel(&self) -> Accel {
         Accel::Kvm
+    }
+
+    fn stopper(&self) -> Stopper {
+        let shared = self.shared.clone();
+        Stopper::new(move |why| end_from_ap(&shared, Ok(Exit::Stopped(why))))
+    }
+
+    fn serial_input(&self) -> Result<SerialIn, MachineError> {
+        Ok(Box::new(UartInput(self.shared.serial.clone())))
     }
 
     fn count_instructions(&mut self) -> Result<bool, MachineError> {

@@ -26,7 +26,7 @@
 //! QEMU never outlives pbios: it is killed on drop, and the kernel sends it
 //! SIGKILL if pbios dies first (PR_SET_PDEATHSIG).
 
-use super::{Accel, Backend, MachineError, MachineSpec};
+use super::{Accel, Backend, MachineError, MachineSpec, SerialIn, Stopper};
 use crate::bios::Bios;
 use crate::regs::Regs;
 use crate::serial::{SharedWriter, StreamPort};
@@ -42,6 +42,7 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use thiserror::Error;
 use vcpu::{Hit, RegLayout, TcgMemory, TcgVcpu, RESET_LINEAR};
@@ -138,6 +139,15 @@ enum Event {
     Stop(Option<StopReply>),
     /// A BIOS call in the mailbox at SS:SP.
     Mailbox { ss: u16, sp: u16 },
+    /// A [`Stopper`] asked the run to end.
+    Requested,
+}
+
+/// What a [`Stopper`] of this machine shares with its run loop: the reason,
+/// and the socket whose byte wakes the loop's poll.
+struct StopRequest {
+    why: Mutex<Option<String>>,
+    wake: UnixStream,
 }
 
 /// How a mailbox call left the guest.
@@ -181,6 +191,9 @@ pub struct TcgMachine {
     /// What `drain_serial` reads COM1 into (allocated once).
     serial_buf: Box<[u8]>,
     serial_out: SharedWriter,
+    /// Stop requests: the shared reason, and the socket they wake.
+    stop: Arc<StopRequest>,
+    stop_rx: UnixStream,
     qemu: Qemu,
     _dir: PrivateDir,
     /// Guest stops taken (breakpoint hits) and the boot's timing.
@@ -343,6 +356,8 @@ impl TcgMachine {
         };
         serial.set_nonblocking(true).map_err(TcgError::Serial)?;
         trap.set_nonblocking(true).map_err(TcgError::Serial)?;
+        let (wake, stop_rx) = UnixStream::pair().map_err(TcgError::Serial)?;
+        wake.set_nonblocking(true).map_err(TcgError::Serial)?;
         Ok(TcgMachine {
             vcpu: TcgVcpu {
                 mem: TcgMemory {
@@ -364,6 +379,11 @@ impl TcgMachine {
             stray_logged: false,
             serial_buf: vec![0u8; 4096].into_boxed_slice(),
             serial_out: shared_out,
+            stop: Arc::new(StopRequest {
+                why: Mutex::new(None),
+                wake,
+            }),
+            stop_rx,
             qemu,
             _dir: dir,
             stats: RunStats::default(),
@@ -396,6 +416,14 @@ impl TcgMachine {
                     Served::Stopped => running = false,
                     Served::End(exit) => return Ok(exit),
                 },
+                Event::Requested => {
+                    let _ = self.drain_serial();
+                    let why = match self.stop.why.lock() {
+                        Ok(mut w) => w.take(),
+                        Err(p) => p.into_inner().take(),
+                    };
+                    return Ok(Exit::Stopped(why.unwrap_or_default()));
+                }
                 Event::Stop(Some(StopReply::Signal(5))) => {
                     running = false;
                     self.stats.exits += 1;
@@ -523,7 +551,9 @@ impl TcgMachine {
                 Event::Stop(Some(_)) | Event::Stop(None) => {
                     return Err(TcgError::Gdb(GdbError::Closed))
                 }
-                Event::Mailbox { .. } => unreachable!("wait_event(false) takes no mailbox call"),
+                Event::Mailbox { .. } | Event::Requested => {
+                    unreachable!("wait_event(false) takes no mailbox call and no stop request")
+                }
             }
             let (cs, ip) = self.vcpu.where_stopped()?;
             if (cs == abi::ROM_SEGMENT && spin.contains(&ip)) || attempt >= 1000 {
@@ -562,7 +592,9 @@ impl TcgMachine {
     fn wait_stop(&mut self) -> Result<Option<StopReply>, TcgError> {
         match self.wait_event(false)? {
             Event::Stop(s) => Ok(s),
-            Event::Mailbox { .. } => unreachable!("wait_event(false) takes no mailbox call"),
+            Event::Mailbox { .. } | Event::Requested => {
+                unreachable!("wait_event(false) takes no mailbox call and no stop request")
+            }
         }
     }
 
@@ -592,14 +624,18 @@ impl TcgMachine {
                 self.vcpu.mem.gdb.raw_fd(),
                 self.serial.as_raw_fd(),
                 self.trap.as_raw_fd(),
+                self.stop_rx.as_raw_fd(),
             ]
             .map(|fd| libc::pollfd {
                 fd,
                 events: libc::POLLIN,
                 revents: 0,
             });
-            // SAFETY: `fds` is a valid array of three pollfd structures.
-            let n = unsafe { libc::poll(fds.as_mut_ptr(), 3, -1) };
+            // Stop requests wait while the guest is being stopped for an
+            // answer (`mailbox` false): they are taken between calls.
+            let nfds = if mailbox { 4 } else { 3 };
+            // SAFETY: `fds` is a valid array of at least `nfds` pollfds.
+            let n = unsafe { libc::poll(fds.as_mut_ptr(), nfds, -1) };
             if n < 0 {
                 let e = std::io::Error::last_os_error();
                 if e.kind() == std::io::ErrorKind::Interrupted {
@@ -615,6 +651,9 @@ impl TcgMachine {
             }
             if fds[0].revents != 0 {
                 self.vcpu.mem.gdb.fill()?;
+            }
+            if mailbox && fds[3].revents != 0 {
+                return Ok(Event::Requested);
             }
         }
     }
@@ -734,5 +773,41 @@ impl Backend for TcgMachine {
 
     fn accel(&self) -> Accel {
         Accel::Tcg
+    }
+
+    fn stopper(&self) -> Stopper {
+        let stop = self.stop.clone();
+        Stopper::new(move |why| {
+            if let Ok(mut w) = stop.why.lock() {
+                w.get_or_insert(why);
+            }
+            let _ = (&stop.wake).write(&[1]);
+        })
+    }
+
+    fn serial_input(&self) -> Result<SerialIn, MachineError> {
+        let sock = self.serial.try_clone().map_err(TcgError::Serial)?;
+        Ok(Box::new(SocketInput(sock)))
+    }
+}
+
+/// Bytes for COM1's receiver: QEMU's serial chardev socket (non-blocking,
+/// as the run loop reads it), so a full socket buffer is waited out here.
+struct SocketInput(UnixStream);
+
+impl Write for SocketInput {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        loop {
+            match self.0.write(buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    std::thread::sleep(Duration::from_millis(2))
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                other => return other,
+            }
+        }
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }

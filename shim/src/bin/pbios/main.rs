@@ -1,13 +1,18 @@
 //! `pbios`: boot a disk image with the pbios ROM and shim, on KVM or on
 //! QEMU's TCG.
 
+mod console;
+mod script;
+
 use clap::Parser;
+use console::{Console, Display, SerialDest, Setup, STOP_EXPECT, STOP_QUIT, STOP_TIMEOUT};
 use pbios::boot::{boot_image, BootDevice};
 use pbios::clock::HostClock;
 use pbios::disk::{Disk, Drives, MediaKind};
-use pbios::keyboard::StdinKeys;
+use pbios::keyboard::ChannelKeys;
 use pbios::memmap::{parse_mem_size, MemoryMap};
 use pbios::platform::Platform;
+use pbios::screen::TextScreen;
 use pbios::{Accel, Devices, Exit, Machine, MachineSpec, Rom};
 use std::os::fd::RawFd;
 use std::path::PathBuf;
@@ -64,9 +69,38 @@ struct Args {
     #[arg(long, default_value = "floppy,disk,cdrom", value_parser = parse_boot)]
     boot: BootOrder,
     /// Never write to the disk and floppy images: guest writes fail with
-    /// "write protected" (03h).
+    /// "write protected" (03h), as with QEMU's readonly=on.
     #[arg(long)]
     read_only: bool,
+    /// Where the guest's text screen goes: tty (drawn live in this
+    /// terminal; the default when standard output is one) or none.
+    #[arg(long, value_name = "tty|none", value_parser = parse_display)]
+    display: Option<Display>,
+    /// Where COM1 goes: stdio (standard output, with standard input typed
+    /// into it once the guest uses it), file=PATH, or none.
+    #[arg(long, value_name = "stdio|file=PATH|none", default_value = "stdio", value_parser = parse_serial)]
+    serial: SerialDest,
+    /// Keys to type, with waits: "text", <Key> (<Enter>, <Down>, <F1>,
+    /// <Ctrl-C>, <Alt-X>), wait:"TEXT" (on the screen or serial line),
+    /// sleep:SECONDS. Example: --keys 'wait:"GNU GRUB" <Down> <Enter>'.
+    #[arg(long, value_name = "SCRIPT", value_parser = parse_script)]
+    keys: Option<Script>,
+    /// End the run with status 0 as soon as TEXT is on COM1, in INT 10h's
+    /// output or anywhere in text video memory (status 1 if the run ends
+    /// otherwise without it).
+    #[arg(long, value_name = "TEXT")]
+    expect: Option<String>,
+    /// End the run with status 124 after SECONDS if nothing else ended it.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    timeout: Option<std::time::Duration>,
+    /// When the run ends (for any reason), write the text screen as a PNG
+    /// (8x16 font, the 16 VGA colours). Ctrl-A s writes it at any time.
+    #[arg(long, value_name = "FILE.png")]
+    screenshot: Option<PathBuf>,
+    /// When the run ends, write the text screen as UTF-8 text (from code
+    /// page 437), one line per row.
+    #[arg(long, value_name = "FILE")]
+    screen_text: Option<PathBuf>,
     /// Raw hard disk images: drive 80h, then 81h-83h.
     #[arg(value_name = "DISK", num_args = 0..=4)]
     disks: Vec<PathBuf>,
@@ -80,6 +114,43 @@ fn parse_boot(s: &str) -> Result<BootOrder, String> {
     BootDevice::parse_order(s)
         .map(BootOrder)
         .ok_or_else(|| format!("'{s}' is not a boot order (a list of floppy, disk and cdrom)"))
+}
+
+fn parse_display(s: &str) -> Result<Display, String> {
+    match s {
+        "tty" => Ok(Display::Tty),
+        "none" => Ok(Display::None),
+        _ => Err(format!("'{s}' is not a display (tty or none)")),
+    }
+}
+
+fn parse_serial(s: &str) -> Result<SerialDest, String> {
+    match s {
+        "stdio" => Ok(SerialDest::Stdio),
+        "none" => Ok(SerialDest::None),
+        _ => match s.strip_prefix("file=") {
+            Some(p) if !p.is_empty() => Ok(SerialDest::File(PathBuf::from(p))),
+            _ => Err(format!(
+                "'{s}' is not a serial destination (stdio, file=PATH or none)"
+            )),
+        },
+    }
+}
+
+/// `--keys`' value (a newtype: clap reads a bare `Vec` as a repeated option).
+#[derive(Clone)]
+struct Script(Vec<script::Step>);
+
+fn parse_script(s: &str) -> Result<Script, String> {
+    script::parse(s).map(Script)
+}
+
+fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    s.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite() && *v > 0.0 && *v < 1e9)
+        .map(std::time::Duration::from_secs_f64)
+        .ok_or_else(|| format!("'{s}' is not a number of seconds"))
 }
 
 fn parse_accel(s: &str) -> Result<Accel, String> {
@@ -230,6 +301,23 @@ fn run(args: Args) -> Result<i32, String> {
     } else {
         None
     };
+    // SAFETY: isatty only inspects the descriptor.
+    let stdout_tty = unsafe { libc::isatty(1) } == 1;
+    let display = args.display.unwrap_or(if stdout_tty {
+        Display::Tty
+    } else {
+        Display::None
+    });
+    let (key_tx, keys) = ChannelKeys::new();
+    let console = Console::new(
+        Setup {
+            display,
+            serial: args.serial.clone(),
+            expect: args.expect.clone(),
+            screenshot: args.screenshot.clone(),
+        },
+        key_tx,
+    )?;
     let spec = MachineSpec {
         rom,
         memmap,
@@ -237,35 +325,105 @@ fn run(args: Args) -> Result<i32, String> {
         devices: Devices {
             drives,
             boot_order: args.boot.0.clone(),
-            console: Box::new(std::io::stdout()),
-            keys: Box::new(StdinKeys::spawn()),
+            console: console.video_sink(),
+            keys: Box::new(keys),
             clock: Box::new(HostClock),
             trace,
         },
-        serial_out: Box::new(std::io::stdout()),
+        serial_out: console.serial_sink(),
     };
     let mut machine = Machine::new(args.accel, spec, None).map_err(|e| e.to_string())?;
     if args.count_instructions && !machine.count_instructions().map_err(|e| e.to_string())? {
         return Err("--count-instructions needs --accel kvm (it single-steps the vCPU)".into());
     }
+    let serial_in = match args.serial {
+        SerialDest::Stdio => Some(machine.serial_input().map_err(|e| e.to_string())?),
+        _ => None,
+    };
+    console.attach(machine.stopper(), serial_in, machine.memory().clone());
+    stop_on_signals(machine.stopper());
     let _tty = RawTerminal::enter();
+    console.start_stdin();
+    console.start_ticker(
+        args.keys.clone().map(|s| s.0).unwrap_or_default(),
+        args.expect.clone(),
+        args.timeout,
+    );
     let exit = machine.run();
     let ended = Instant::now();
+    console.finish();
     drop(_tty);
+    // The screen as the run left it, whatever ended it.
+    let mut status_override = None;
+    if let Err(e) = write_screen_files(&args, machine.memory()) {
+        eprintln!("pbios: {e}");
+        status_override = Some(pbios::FAILURE_STATUS);
+    }
     if args.stats || args.count_instructions {
         eprintln!("pbios: {}", stats_line(&machine, ended));
     }
     // Whatever happened, the guest's writes reach the image files.
     machine.bios().flush().map_err(|e| e.to_string())?;
     let exit = exit.map_err(|e| e.to_string())?;
+    let mut status = exit.status();
     match &exit {
         Exit::DebugExit(_) => {}
         Exit::Reset(at) => eprintln!("pbios: the guest reset the machine: {at}"),
         Exit::PowerOff(how) => eprintln!("pbios: the guest powered off: {how}"),
         Exit::TripleFault(at) => eprintln!("pbios: triple fault at {at}"),
         Exit::NoBootDevice(why) => eprintln!("pbios: no bootable device: {why}"),
+        Exit::Stopped(why) if why == STOP_EXPECT || why == STOP_QUIT => {}
+        Exit::Stopped(why) if why == STOP_TIMEOUT => {
+            eprintln!(
+                "pbios: timed out after {} s",
+                args.timeout.map_or(0.0, |t| t.as_secs_f64())
+            );
+            status = TIMEOUT_STATUS;
+        }
+        Exit::Stopped(why) => {
+            if let Some(n) = why
+                .strip_prefix(SIGNAL_PREFIX)
+                .and_then(|n| n.parse::<i32>().ok())
+            {
+                status = 128 + n;
+            }
+        }
     }
-    Ok(exit.status())
+    if let Some(text) = &args.expect {
+        if console.expect_seen(text) {
+            status = 0;
+        } else if !matches!(&exit, Exit::Stopped(w) if w == STOP_TIMEOUT) {
+            eprintln!("pbios: the run ended without {text:?}");
+            if status == 0 {
+                status = EXPECT_MISSED_STATUS;
+            }
+        }
+    }
+    Ok(status_override.unwrap_or(status))
+}
+
+/// `--timeout` ended the run (as timeout(1) reports it).
+const TIMEOUT_STATUS: i32 = 124;
+
+/// The run ended, otherwise cleanly, without `--expect`'s text.
+const EXPECT_MISSED_STATUS: i32 = 1;
+
+/// The stop reason a signal gives: `signal N`.
+const SIGNAL_PREFIX: &str = "signal ";
+
+/// `--screenshot` and `--screen-text` from the screen in video memory.
+fn write_screen_files(args: &Args, mem: &vm_memory::GuestMemoryMmap) -> Result<(), String> {
+    let screen = TextScreen::read(mem);
+    if let Some(p) = &args.screen_text {
+        std::fs::write(p, screen.text())
+            .map_err(|e| format!("--screen-text {}: {e}", p.display()))?;
+    }
+    if let Some(p) = &args.screenshot {
+        std::fs::File::create(p)
+            .and_then(|f| screen.write_png(std::io::BufWriter::new(f)))
+            .map_err(|e| format!("--screenshot {}: {e}", p.display()))?;
+    }
+    Ok(())
 }
 
 /// `--stats`'s line: `key=value` pairs, times in milliseconds.
@@ -301,9 +459,10 @@ fn stats_line(machine: &Machine, ended: Instant) -> String {
 /// The terminal's settings before pbios took keystrokes one by one.
 static SAVED_TERMIOS: OnceLock<libc::termios> = OnceLock::new();
 
-/// Puts an interactive standard input in non-canonical, no-echo mode (keys
-/// reach INT 16h as typed; Ctrl-C still stops pbios) and restores it on drop,
-/// on SIGINT/SIGTERM/SIGHUP and on a panic.
+/// Puts an interactive standard input in raw mode (keys reach the guest as
+/// typed, Ctrl-C and Ctrl-S among them; Ctrl-A x quits) and restores it on
+/// drop, on SIGINT/SIGTERM/SIGHUP and on a panic. Output processing stays
+/// on, so a newline still starts a fresh line.
 struct RawTerminal;
 
 /// The writable images' descriptors, flushed when a signal or a panic ends
@@ -342,19 +501,54 @@ fn restore_terminal() {
     }
 }
 
-/// SIGINT, SIGTERM, SIGHUP: the guest's writes made durable, the terminal
-/// restored, and the process ends with status 128 + the signal's number.
-extern "C" fn flush_and_exit(sig: libc::c_int) {
+/// The first signal's number (0: none yet).
+static SIGNALLED: AtomicI32 = AtomicI32::new(0);
+
+/// The pipe a signal handler wakes the stopping thread with (-1: no
+/// machine runs yet).
+static SIGNAL_PIPE: AtomicI32 = AtomicI32::new(-1);
+
+/// SIGINT, SIGTERM, SIGHUP: while a machine runs, the first one ends the
+/// run as any stop does (the images flushed by their own code, the screen
+/// files written) and pbios exits with 128 + the signal's number. Before
+/// that, or at a second signal, the guest's writes are made durable, the
+/// terminal restored, and the process ends at once with that status.
+extern "C" fn on_signal(sig: libc::c_int) {
+    let pipe = SIGNAL_PIPE.load(Ordering::SeqCst);
+    if pipe >= 0 && SIGNALLED.swap(sig, Ordering::SeqCst) == 0 {
+        let b = sig as u8;
+        // SAFETY: write(2) on a pipe is async-signal-safe; `b` is valid.
+        unsafe { libc::write(pipe, (&b as *const u8).cast(), 1) };
+        return;
+    }
     flush_images();
     restore_terminal();
     // SAFETY: _exit ends the process without running Rust code.
     unsafe { libc::_exit(128 + sig) }
 }
 
+/// From now on a signal stops the machine `stopper` ends.
+fn stop_on_signals(stopper: pbios::backend::Stopper) {
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe(2) returns.
+    if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+        return; // signals keep ending pbios at once
+    }
+    let reader = fds[0];
+    std::thread::spawn(move || {
+        let mut b = 0u8;
+        // SAFETY: a blocking read of one byte into `b` from our pipe.
+        if unsafe { libc::read(reader, (&mut b as *mut u8).cast(), 1) } == 1 {
+            stopper.stop(format!("{SIGNAL_PREFIX}{b}"));
+        }
+    });
+    SIGNAL_PIPE.store(fds[1], Ordering::SeqCst);
+}
+
 /// Installs the signal handlers and the panic hook that keep the images'
 /// writes on every way out.
 fn on_every_exit() {
-    let handler = flush_and_exit as extern "C" fn(libc::c_int);
+    let handler = on_signal as extern "C" fn(libc::c_int);
     for sig in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
         // SAFETY: the handler only calls async-signal-safe functions.
         unsafe { libc::signal(sig, handler as libc::sighandler_t) };
@@ -390,7 +584,8 @@ impl RawTerminal {
             return None;
         }
         let _ = SAVED_TERMIOS.set(t);
-        t.c_lflag &= !(libc::ICANON | libc::ECHO);
+        t.c_lflag &= !(libc::ICANON | libc::ECHO | libc::ISIG | libc::IEXTEN);
+        t.c_iflag &= !(libc::IXON | libc::ICRNL | libc::INLCR | libc::IGNCR | libc::ISTRIP);
         t.c_cc[libc::VMIN] = 1;
         t.c_cc[libc::VTIME] = 0;
         // SAFETY: fd 0 is a terminal; `t` is a valid termios.

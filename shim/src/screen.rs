@@ -1,0 +1,414 @@
+//! The guest's text screen as a person sees it, read from video memory and
+//! the BIOS data area (so a guest that writes B8000h directly shows as well
+//! as one that calls INT 10h): as UTF-8 text from code page 437, as ANSI
+//! for a terminal, and (feature `screenshot`) as a PNG drawn with an 8x16
+//! font in the 16 VGA colours.
+
+use crate::mem::{bda_addr, Memory};
+use crate::memmap::{MONO_TEXT_BASE, VGA_TEXT_BASE, VGA_TEXT_SIZE};
+use abi::bda;
+
+/// The CRTC base the BDA names for the monochrome adapter (40:63).
+const CRTC_MONO: u16 = 0x3B4;
+
+/// One text screen: the active page's characters and attributes, the
+/// cursor, and the mode they came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextScreen {
+    /// The BIOS video mode (40:49).
+    pub mode: u8,
+    /// Columns (40, 80, ...).
+    pub cols: u16,
+    /// Rows (25, 43, 50).
+    pub rows: u16,
+    /// `rows * cols` cells, row by row: attribute << 8 | character.
+    pub cells: Vec<u16>,
+    /// The cursor's column and row, if it is on the screen and visible.
+    pub cursor: Option<(u16, u16)>,
+    /// The cursor's first and last scan lines (40:60).
+    pub cursor_shape: (u8, u8),
+}
+
+impl TextScreen {
+    /// Reads the active page as the BIOS data area describes it (values a
+    /// guest may have scribbled on are clamped; cells outside RAM read as
+    /// blanks).
+    pub fn read<M: Memory + ?Sized>(mem: &M) -> TextScreen {
+        let b8 = |off| mem.read_u8(bda_addr(off)).unwrap_or(0);
+        let b16 = |off| mem.read_u16(bda_addr(off)).unwrap_or(0);
+        let mode = b8(bda::VIDEO_MODE);
+        let cols = match b16(bda::VIDEO_COLS) {
+            c @ 20..=132 => c,
+            _ => 80,
+        };
+        let rows = match b8(bda::VIDEO_ROWS) {
+            r @ 10..=59 => u16::from(r) + 1,
+            _ => 25,
+        };
+        let base = if b16(bda::CRTC_ADDRESS) == CRTC_MONO || mode == 7 {
+            MONO_TEXT_BASE
+        } else {
+            VGA_TEXT_BASE
+        };
+        // The active page's start (40:4E), wrapped into the 32 KiB window.
+        let window = VGA_TEXT_SIZE / 2;
+        let start = u64::from(b16(bda::VIDEO_PAGE_START)) % window;
+        let n = usize::from(cols) * usize::from(rows);
+        let mut raw = vec![0u8; n * 2];
+        for (i, chunk) in raw.chunks_mut(2).enumerate() {
+            let at = base + (start + 2 * i as u64) % window;
+            if mem.read(at, chunk).is_err() {
+                chunk.copy_from_slice(&[b' ', 0x07]);
+            }
+        }
+        let cells = raw
+            .chunks(2)
+            .map(|c| u16::from(c[1]) << 8 | u16::from(c[0]))
+            .collect();
+        let page = u16::from(b8(bda::VIDEO_PAGE) & 7);
+        let pos = b16(bda::CURSOR_POS + 2 * page);
+        let (col, row) = (pos & 0xFF, pos >> 8);
+        let shape = b16(bda::CURSOR_SHAPE);
+        let (first, last) = ((shape >> 8) as u8, shape as u8);
+        // CH bit 5 (or bits 5-6 = 01b) hides the cursor (RBIL INT 10h AH=01h).
+        let visible = first & 0x20 == 0;
+        let cursor = (visible && col < cols && row < rows).then_some((col, row));
+        TextScreen {
+            mode,
+            cols,
+            rows,
+            cells,
+            cursor,
+            cursor_shape: (first & 0x1F, last & 0x1F),
+        }
+    }
+
+    /// Whether this is the monochrome adapter's mode 7.
+    pub fn is_mono(&self) -> bool {
+        self.mode == 7
+    }
+
+    /// One row's cells.
+    pub fn row(&self, r: u16) -> &[u16] {
+        let c = usize::from(self.cols);
+        &self.cells[usize::from(r) * c..(usize::from(r) + 1) * c]
+    }
+
+    /// The screen as UTF-8 text from code page 437: one line per row,
+    /// trailing blanks removed, trailing empty lines kept (so a row's
+    /// number is its line's).
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        for r in 0..self.rows {
+            let line: String = self
+                .row(r)
+                .iter()
+                .map(|&cell| cp437_char(cell as u8))
+                .collect();
+            out += line.trim_end_matches(' ');
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Whether `needle` is anywhere in text video memory (every page of both
+/// adapters' windows), as characters with the attribute bytes skipped.
+/// Rows run on into each other, as they are stored.
+pub fn text_memory_contains<M: Memory + ?Sized>(mem: &M, needle: &[u8]) -> bool {
+    if needle.is_empty() {
+        return true;
+    }
+    let mut buf = vec![0u8; VGA_TEXT_SIZE as usize];
+    if mem.read(MONO_TEXT_BASE, &mut buf).is_err() {
+        return false;
+    }
+    let chars: Vec<u8> = buf.iter().step_by(2).copied().collect();
+    chars.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Code page 437 as Unicode: the IBM PC's character set, including the
+/// graphic symbols its video adapters show for control codes. NUL shows as
+/// a space and FFh (a no-break space) as one too.
+pub fn cp437_char(b: u8) -> char {
+    const LOW: [char; 32] = [
+        ' ', '☺', '☻', '♥', '♦', '♣', '♠', '•', '◘', '○', '◙', '♂', '♀', '♪', '♫', '☼', //
+        '►', '◄', '↕', '‼', '¶', '§', '▬', '↨', '↑', '↓', '→', '←', '∟', '↔', '▲', '▼',
+    ];
+    const HIGH: [char; 128] = [
+        'Ç', 'ü', 'é', 'â', 'ä', 'à', 'å', 'ç', 'ê', 'ë', 'è', 'ï', 'î', 'ì', 'Ä', 'Å', //
+        'É', 'æ', 'Æ', 'ô', 'ö', 'ò', 'û', 'ù', 'ÿ', 'Ö', 'Ü', '¢', '£', '¥', '₧', 'ƒ', //
+        'á', 'í', 'ó', 'ú', 'ñ', 'Ñ', 'ª', 'º', '¿', '⌐', '¬', '½', '¼', '¡', '«', '»', //
+        '░', '▒', '▓', '│', '┤', '╡', '╢', '╖', '╕', '╣', '║', '╗', '╝', '╜', '╛', '┐', //
+        '└', '┴', '┬', '├', '─', '┼', '╞', '╟', '╚', '╔', '╩', '╦', '╠', '═', '╬', '╧', //
+        '╨', '╤', '╥', '╙', '╘', '╒', '╓', '╫', '╪', '┘', '┌', '█', '▄', '▌', '▐', '▀', //
+        'α', 'ß', 'Γ', 'π', 'Σ', 'σ', 'µ', 'τ', 'Φ', 'Θ', 'Ω', 'δ', '∞', 'φ', 'ε', '∩', //
+        '≡', '±', '≥', '≤', '⌠', '⌡', '÷', '≈', '°', '∙', '·', '√', 'ⁿ', '²', '■', ' ',
+    ];
+    match b {
+        0x00..=0x1F => LOW[usize::from(b)],
+        0x7F => '⌂',
+        0x20..=0x7E => char::from(b),
+        _ => HIGH[usize::from(b - 0x80)],
+    }
+}
+
+/// The 16 colours of the VGA's default palette (text attributes' 4-bit
+/// indices), as RGB.
+pub const PALETTE: [[u8; 3]; 16] = [
+    [0x00, 0x00, 0x00],
+    [0x00, 0x00, 0xAA],
+    [0x00, 0xAA, 0x00],
+    [0x00, 0xAA, 0xAA],
+    [0xAA, 0x00, 0x00],
+    [0xAA, 0x00, 0xAA],
+    [0xAA, 0x55, 0x00],
+    [0xAA, 0xAA, 0xAA],
+    [0x55, 0x55, 0x55],
+    [0x55, 0x55, 0xFF],
+    [0x55, 0xFF, 0x55],
+    [0x55, 0xFF, 0xFF],
+    [0xFF, 0x55, 0x55],
+    [0xFF, 0x55, 0xFF],
+    [0xFF, 0xFF, 0x55],
+    [0xFF, 0xFF, 0xFF],
+];
+
+/// A cell's foreground and background colour indices, with underline,
+/// as the adapter shows them: blink (attribute bit 7) enabled, so the
+/// background has 8 colours; on the monochrome adapter only normal,
+/// intense, reverse, underline and invisible exist.
+pub fn cell_colours(attr: u8, mono: bool) -> (u8, u8, bool) {
+    if !mono {
+        return (attr & 0x0F, (attr >> 4) & 7, false);
+    }
+    let intense = attr & 0x08 != 0;
+    match attr & 0x77 {
+        0x00 => (0, 0, false),
+        0x70 => (0, 7, false),
+        fg => {
+            let c = if intense { 15 } else { 7 };
+            (c, 0, fg & 7 == 1)
+        }
+    }
+}
+
+/// ANSI colour numbers (30 + n) for the VGA's indices 0-7.
+const ANSI_OF_VGA: [u8; 8] = [0, 4, 2, 6, 1, 5, 3, 7];
+
+impl TextScreen {
+    /// ANSI output that brings a terminal showing `prev` (or anything, if
+    /// `None`) to this screen: changed rows redrawn at the top left, at
+    /// most `width` columns of each, then the cursor placed and shown or
+    /// hidden.
+    pub fn ansi_update(&self, prev: Option<&TextScreen>, width: u16) -> Vec<u8> {
+        let mut out = Vec::new();
+        let same_shape = prev.is_some_and(|p| p.cols == self.cols && p.rows == self.rows);
+        if !same_shape {
+            out.extend_from_slice(b"\x1b[0m\x1b[H\x1b[2J");
+        }
+        let cols = self.cols.min(width.max(1));
+        let mut changed = false;
+        for r in 0..self.rows {
+            let row = &self.row(r)[..usize::from(cols)];
+            if same_shape && prev.is_some_and(|p| &p.row(r)[..usize::from(cols)] == row) {
+                continue;
+            }
+            changed = true;
+            out.extend_from_slice(format!("\x1b[{};1H", r + 1).as_bytes());
+            let mut last: Option<u8> = None;
+            for &cell in row {
+                let attr = (cell >> 8) as u8;
+                if last != Some(attr) {
+                    let (fg, bg, ul) = cell_colours(attr, self.is_mono());
+                    let fg_code = if fg >= 8 { 90 } else { 30 } + ANSI_OF_VGA[usize::from(fg & 7)];
+                    let bg_code = 40 + ANSI_OF_VGA[usize::from(bg & 7)];
+                    let ul = if ul { ";4" } else { "" };
+                    out.extend_from_slice(format!("\x1b[0;{fg_code};{bg_code}{ul}m").as_bytes());
+                    last = Some(attr);
+                }
+                let mut utf8 = [0u8; 4];
+                out.extend_from_slice(cp437_char(cell as u8).encode_utf8(&mut utf8).as_bytes());
+            }
+        }
+        if changed {
+            out.extend_from_slice(b"\x1b[0m");
+        }
+        if changed
+            || prev.map(|p| (p.cursor, p.cursor_shape)) != Some((self.cursor, self.cursor_shape))
+        {
+            match self.cursor {
+                Some((c, r)) if c < cols => {
+                    out.extend_from_slice(format!("\x1b[{};{}H\x1b[?25h", r + 1, c + 1).as_bytes())
+                }
+                _ => out.extend_from_slice(b"\x1b[?25l"),
+            }
+        }
+        out
+    }
+}
+
+#[cfg(feature = "screenshot")]
+mod picture {
+    use super::*;
+    use std::sync::OnceLock;
+
+    /// Glyph rows of the 8x16 font for each code page 437 character (from
+    /// GNU Unifont's halfwidth glyphs, by the character's Unicode value).
+    fn font() -> &'static [[u8; 16]; 256] {
+        static FONT: OnceLock<[[u8; 16]; 256]> = OnceLock::new();
+        FONT.get_or_init(|| {
+            let mut f = [[0u8; 16]; 256];
+            for (b, glyph) in f.iter_mut().enumerate() {
+                if let Some(unifont::Glyph::Halfwidth(rows)) =
+                    unifont::get_glyph(cp437_char(b as u8))
+                {
+                    *glyph = *rows;
+                }
+            }
+            f
+        })
+    }
+
+    /// A cell's pixel width: 8, doubled in 40-column modes (as the adapter
+    /// doubles its dot clock's period), so both fill 640 pixels.
+    fn cell_width(s: &TextScreen) -> usize {
+        if s.cols <= 40 {
+            16
+        } else {
+            8
+        }
+    }
+
+    impl TextScreen {
+        /// The screen as an 8-bit indexed image: `(width, height, pixels)`
+        /// with palette indices into [`PALETTE`]; the cursor drawn on its
+        /// scan lines.
+        pub fn pixels(&self) -> (u32, u32, Vec<u8>) {
+            let cw = cell_width(self);
+            let (w, h) = (usize::from(self.cols) * cw, usize::from(self.rows) * 16);
+            let mut px = vec![0u8; w * h];
+            let font = font();
+            for r in 0..usize::from(self.rows) {
+                for c in 0..usize::from(self.cols) {
+                    let cell = self.cells[r * usize::from(self.cols) + c];
+                    let (fg, bg, ul) = cell_colours((cell >> 8) as u8, self.is_mono());
+                    let glyph = &font[usize::from(cell as u8)];
+                    let cursor = self.cursor == Some((c as u16, r as u16));
+                    for y in 0..16 {
+                        let mut bits = glyph[y];
+                        if ul && y == 14 {
+                            bits = 0xFF;
+                        }
+                        let (first, last) = self.cursor_shape;
+                        if cursor && (usize::from(first)..=usize::from(last)).contains(&y) {
+                            bits = 0xFF;
+                        }
+                        let line = &mut px[(r * 16 + y) * w + c * cw..][..cw];
+                        for (x, p) in line.iter_mut().enumerate() {
+                            let on = bits & (0x80 >> (x * 8 / cw)) != 0;
+                            *p = if on { fg } else { bg };
+                        }
+                    }
+                }
+            }
+            (w as u32, h as u32, px)
+        }
+
+        /// Writes the screen as a PNG (indexed colour, the VGA palette).
+        pub fn write_png(&self, out: impl std::io::Write) -> std::io::Result<()> {
+            let (w, h, px) = self.pixels();
+            let mut enc = png::Encoder::new(out, w, h);
+            enc.set_color(png::ColorType::Indexed);
+            enc.set_depth(png::BitDepth::Eight);
+            enc.set_palette(PALETTE.concat());
+            let mut writer = enc.write_header().map_err(std::io::Error::other)?;
+            writer
+                .write_image_data(&px)
+                .map_err(std::io::Error::other)?;
+            writer.finish().map_err(std::io::Error::other)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mem::guest_ram;
+    use vm_memory::GuestMemoryMmap;
+
+    fn ram() -> GuestMemoryMmap {
+        guest_ram(&[(0, 0xA_0000), (MONO_TEXT_BASE, VGA_TEXT_SIZE as usize)]).unwrap()
+    }
+
+    fn set_80x25(mem: &mut GuestMemoryMmap) {
+        mem.write_u8(bda_addr(bda::VIDEO_MODE), 3).unwrap();
+        mem.write_u16(bda_addr(bda::VIDEO_COLS), 80).unwrap();
+        mem.write_u8(bda_addr(bda::VIDEO_ROWS), 24).unwrap();
+        mem.write_u16(bda_addr(bda::CRTC_ADDRESS), 0x3D4).unwrap();
+        mem.write_u16(bda_addr(bda::CURSOR_SHAPE), 0x0D0E).unwrap();
+    }
+
+    #[test]
+    fn reads_what_the_guest_wrote_and_the_cursor() {
+        let mut mem = ram();
+        set_80x25(&mut mem);
+        for (i, b) in b"Hi\x01\xC9\xCD".iter().enumerate() {
+            mem.write(VGA_TEXT_BASE + 160 + 2 * i as u64, &[*b, 0x1F])
+                .unwrap();
+        }
+        mem.write_u16(bda_addr(bda::CURSOR_POS), 0x0105).unwrap();
+        let s = TextScreen::read(&mem);
+        assert_eq!((s.cols, s.rows), (80, 25));
+        assert_eq!(s.cursor, Some((5, 1)));
+        let text = s.text();
+        assert_eq!(text.lines().nth(1), Some("Hi☺╔═"));
+        assert_eq!(text.lines().count(), 25);
+        assert!(text_memory_contains(&mem, b"Hi\x01"));
+        assert!(!text_memory_contains(&mem, b"Hello"));
+    }
+
+    #[test]
+    fn hostile_bda_values_are_clamped() {
+        let mut mem = ram();
+        mem.write_u16(bda_addr(bda::VIDEO_COLS), 0xFFFF).unwrap();
+        mem.write_u8(bda_addr(bda::VIDEO_ROWS), 0xFF).unwrap();
+        mem.write_u16(bda_addr(bda::VIDEO_PAGE_START), 0xFFFF)
+            .unwrap();
+        mem.write_u16(bda_addr(bda::CURSOR_POS), 0xFFFF).unwrap();
+        let s = TextScreen::read(&mem);
+        assert_eq!((s.cols, s.rows, s.cursor), (80, 25, None));
+        assert_eq!(s.cells.len(), 80 * 25);
+    }
+
+    #[test]
+    fn ansi_redraws_only_changed_rows() {
+        let mut mem = ram();
+        set_80x25(&mut mem);
+        let a = TextScreen::read(&mem);
+        let full = a.ansi_update(None, 80);
+        assert!(full.starts_with(b"\x1b[0m\x1b[H\x1b[2J"));
+        assert!(a.ansi_update(Some(&a), 80).is_empty());
+        mem.write(VGA_TEXT_BASE + 160 * 3, b"X\x4E").unwrap();
+        let b = TextScreen::read(&mem);
+        let delta = String::from_utf8(b.ansi_update(Some(&a), 80)).unwrap();
+        assert!(delta.starts_with("\x1b[4;1H\x1b[0;93;41mX"), "{delta:?}");
+        assert!(!delta.contains("\x1b[1;1H\x1b[0;"), "row 1 is unchanged");
+        assert!(delta.ends_with("\x1b[0m\x1b[1;1H\x1b[?25h"), "{delta:?}");
+    }
+
+    #[test]
+    fn code_page_437() {
+        assert_eq!(cp437_char(b'A'), 'A');
+        assert_eq!(cp437_char(0xB0), '░');
+        assert_eq!(cp437_char(0xDB), '█');
+        assert_eq!(cp437_char(0xE1), 'ß');
+        assert_eq!(cp437_char(0xFE), '■');
+        let all: std::collections::HashSet<char> = (0x01..=0xFEu8).map(cp437_char).collect();
+        assert_eq!(
+            all.len(),
+            0xFE,
+            "every code from 01h to FEh is its own character"
+        );
+    }
+}

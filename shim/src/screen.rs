@@ -270,6 +270,18 @@ mod picture {
         })
     }
 
+    /// The cursor's scan lines in a 16-line cell: a CGA-style shape (both
+    /// lines below 8, as the BDA keeps it, 0607h by default) scaled as a
+    /// VGA BIOS's cursor emulation does.
+    fn cursor_lines((first, last): (u8, u8)) -> (usize, usize) {
+        let (f, l) = (usize::from(first), usize::from(last));
+        if l < 8 {
+            (f * 2, (l * 2 + 1).min(15))
+        } else {
+            (f.min(15), l.min(15))
+        }
+    }
+
     /// A cell's pixel width: 8, doubled in 40-column modes (as the adapter
     /// doubles its dot clock's period), so both fill 640 pixels.
     fn cell_width(s: &TextScreen) -> usize {
@@ -300,8 +312,8 @@ mod picture {
                         if ul && y == 14 {
                             bits = 0xFF;
                         }
-                        let (first, last) = self.cursor_shape;
-                        if cursor && (usize::from(first)..=usize::from(last)).contains(&y) {
+                        let (first, last) = cursor_lines(self.cursor_shape);
+                        if cursor && (first..=last).contains(&y) {
                             bits = 0xFF;
                         }
                         let line = &mut px[(r * 16 + y) * w + c * cw..][..cw];

@@ -508,6 +508,12 @@ fn run_bench(args: &[String]) -> Result<()> {
 /// when they are missing (as root, or through `sudo -n`).
 /// QEMU and SeaBIOS, installed from apt when missing (the TCG backend,
 /// the CLI tests, the differential run and the benchmark use them).
+/// Whether `tool` is a file in one of $PATH's directories.
+fn on_path(tool: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(tool).is_file()))
+}
+
 fn ensure_qemu_packages(why: &str) -> Result<()> {
     let mut missing = Vec::new();
     if !qemu_present() {
@@ -515,6 +521,13 @@ fn ensure_qemu_packages(why: &str) -> Result<()> {
     }
     if !pbios_tests::seabios::seabios_path().is_file() {
         missing.push("seabios");
+    }
+    // The console tests drive pbios in a real terminal; the qcow2 tests
+    // check images with qemu-img.
+    for (tool, package) in [("tmux", "tmux"), ("qemu-img", "qemu-utils")] {
+        if !on_path(tool) {
+            missing.push(package);
+        }
     }
     pbios_tests::images::apt_install(&missing, why)
 }

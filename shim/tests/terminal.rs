@@ -3,6 +3,12 @@
 //! screenshot decoded and compared, its scripted runs' statuses, on both
 //! backends.
 
+/// The real guest images (`cargo xtask images`), by path as os_boot.rs
+/// takes them.
+#[allow(dead_code)]
+#[path = "../../tests/src/images.rs"]
+mod images;
+
 use iced_x86::code_asm::*;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -565,4 +571,40 @@ fn the_screenshot_equals_the_reference_rendering() {
         let _ = std::fs::remove_file(&d);
         let _ = std::fs::remove_file(&shot);
     }
+}
+
+/// GRUB (Debian's grub-pc, its menu on the serial console as its grub.cfg
+/// says) stops at its menu on a key typed in the terminal, and runs a
+/// command typed at its prompt; Ctrl-A x quits.
+#[test]
+fn grub_serial_menu_takes_keys_from_the_terminal() {
+    let img = images::image_path(images::Image::GrubPc);
+    assert!(
+        img.is_file(),
+        "{} is missing: cargo xtask images",
+        img.display()
+    );
+    let t = Tmux::start(
+        "grub",
+        &pbios_command("kvm", &format!("--read-only {}", img.display())),
+    );
+    t.wait_for("GNU GRUB", Duration::from_secs(120));
+    t.send(&["c"]);
+    t.wait_for("grub>", Duration::from_secs(60));
+    t.send(&["-l", r#"echo ab""cd"#]);
+    t.send(&["Enter"]);
+    // GRUB's echo prints what its parser made of the words: the line
+    // "abcd" is the command's output, not the echo of what was typed.
+    let start = Instant::now();
+    while !t.screen().lines().any(|l| l.trim_end() == "abcd") {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no output: {}",
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    t.send(&["C-a", "x"]);
+    let pane = t.wait_for("PBIOS-EXIT=", Duration::from_secs(30));
+    assert!(pane.contains("PBIOS-EXIT=0"), "{pane}");
 }

@@ -163,6 +163,10 @@ pub enum DiskError {
     /// its new end.
     #[error("disk image {path} shrank from {was} to {now} bytes while attached")]
     Shrunk { path: String, was: u64, now: u64 },
+    /// The image's format could not be read (a corrupt qcow2, a missing
+    /// backing file).
+    #[error("cannot open disk image {path}: {why}")]
+    Format { path: String, why: String },
     /// A write to a read-only drive.
     #[error("the disk is read-only")]
     ReadOnly,
@@ -209,6 +213,62 @@ pub trait BlockDevice: Send {
             }
         }
         dst.copy_from(&buf);
+        Ok(())
+    }
+}
+
+/// How [`Disk::attach_with`] opens an image.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Attach {
+    /// Writes fail with "write protected" (03h); the file is opened
+    /// read-only.
+    pub read_only: bool,
+    /// Writes succeed and are kept in memory; the file is opened read-only
+    /// and never written.
+    pub snapshot: bool,
+    /// The image's format; `None`: detected from the file.
+    pub format: Option<crate::image::ImageFormat>,
+}
+
+/// A disk in memory, of a fixed size (for tests and embedders).
+pub struct MemDisk(std::sync::Mutex<Vec<u8>>);
+
+impl MemDisk {
+    /// A disk holding `bytes`.
+    pub fn new(bytes: Vec<u8>) -> MemDisk {
+        MemDisk(std::sync::Mutex::new(bytes))
+    }
+
+    fn bytes(&self) -> std::sync::MutexGuard<'_, Vec<u8>> {
+        match self.0.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+}
+
+impl BlockDevice for MemDisk {
+    fn size(&self) -> u64 {
+        self.bytes().len() as u64
+    }
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+        let b = self.bytes();
+        let start = usize::try_from(offset).unwrap_or(usize::MAX).min(b.len());
+        let n = buf.len().min(b.len() - start);
+        buf[..n].copy_from_slice(&b[start..start + n]);
+        Ok(n)
+    }
+    fn write_at(&self, data: &[u8], offset: u64) -> std::io::Result<()> {
+        let mut b = self.bytes();
+        let start = usize::try_from(offset).map_err(std::io::Error::other)?;
+        let end = start
+            .checked_add(data.len())
+            .filter(|&e| e <= b.len())
+            .ok_or_else(|| std::io::Error::other("write past the end of the disk"))?;
+        b[start..end].copy_from_slice(data);
+        Ok(())
+    }
+    fn flush(&self) -> std::io::Result<()> {
         Ok(())
     }
 }
@@ -462,9 +522,28 @@ impl Disk {
     /// Opens the raw image `path` as a drive of `kind`; writable unless
     /// `read_only` (a CD-ROM is always read-only).
     pub fn attach(path: &Path, kind: MediaKind, read_only: bool) -> Result<Disk, DiskError> {
-        let read_only = read_only || kind == MediaKind::Cdrom;
-        let file = RawFile::open(path, read_only)?;
-        Disk::new(Box::new(file), kind, read_only, &path.display().to_string())
+        Disk::attach_with(
+            path,
+            kind,
+            &Attach {
+                read_only,
+                ..Attach::default()
+            },
+        )
+    }
+
+    /// Attaches the image at `path` as [`Attach`] says: its format
+    /// (detected unless given), read-only, or a snapshot whose writes stay
+    /// in memory.
+    pub fn attach_with(path: &Path, kind: MediaKind, how: &Attach) -> Result<Disk, DiskError> {
+        let read_only = how.read_only || kind == MediaKind::Cdrom;
+        let dev = crate::image::open(path, how.format, read_only || how.snapshot)?;
+        let dev: Box<dyn BlockDevice> = if how.snapshot && !read_only {
+            Box::new(crate::image::Snapshot::new(dev))
+        } else {
+            dev
+        };
+        Disk::new(dev, kind, read_only, &path.display().to_string())
     }
 
     /// Attaches `dev` as a drive of `kind`; `name` names it in errors.

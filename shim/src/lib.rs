@@ -26,6 +26,7 @@ pub mod bios;
 pub mod boot;
 pub mod clock;
 pub mod disk;
+pub mod image;
 pub mod keyboard;
 pub mod mem;
 pub mod memmap;

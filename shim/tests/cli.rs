@@ -780,14 +780,19 @@ fn memory_sizes_are_read_as_qemu_reads_them() {
 }
 
 #[test]
-fn a_qcow2_image_gets_a_hint() {
+fn images_pbios_cannot_read_get_a_hint() {
     let rom = rom_path();
     let mut head = vec![0u8; 1024];
-    head[..4].copy_from_slice(b"QFI\xfb");
-    let disk = tmp("image.qcow2", &head);
+    head[..4].copy_from_slice(b"KDMV");
+    let disk = tmp("image.vmdk", &head);
     let out = pbios(&["--rom", rom.to_str().unwrap(), disk.to_str().unwrap()]);
     assert_one_line(
         &out,
-        "it is a qcow2 image, and pbios boots raw images (qemu-img convert -O raw",
+        "it is a VMDK image, and pbios boots raw and qcow2 images (qemu-img convert -O qcow2",
     );
+    // A qcow2 header and nothing else: imago's complaint, on one line.
+    head[..4].copy_from_slice(b"QFI\xfb");
+    let disk = tmp("broken.qcow2", &head);
+    let out = pbios(&["--rom", rom.to_str().unwrap(), disk.to_str().unwrap()]);
+    assert_one_line(&out, "qcow2");
 }

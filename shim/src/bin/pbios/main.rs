@@ -8,7 +8,8 @@ use clap::Parser;
 use console::{Console, Display, SerialDest, Setup, STOP_EXPECT, STOP_QUIT, STOP_TIMEOUT};
 use pbios::boot::{boot_image, BootDevice};
 use pbios::clock::HostClock;
-use pbios::disk::{Disk, Drives, MediaKind};
+use pbios::disk::{Attach, Disk, Drives, MediaKind};
+use pbios::image::ImageFormat;
 use pbios::keyboard::ChannelKeys;
 use pbios::memmap::{parse_mem_size, MemoryMap};
 use pbios::platform::Platform;
@@ -72,6 +73,15 @@ struct Args {
     /// "write protected" (03h), as with QEMU's readonly=on.
     #[arg(long)]
     read_only: bool,
+    /// Keep every guest write in memory and leave the image files
+    /// untouched (QEMU's -snapshot): the guest sees its writes until pbios
+    /// exits.
+    #[arg(long)]
+    snapshot: bool,
+    /// The images' format: raw or qcow2 (qcow2 images may have backing
+    /// files). By default it is read from each file.
+    #[arg(long, value_name = "raw|qcow2", value_parser = parse_format)]
+    format: Option<ImageFormat>,
     /// Where the guest's text screen goes: tty (drawn live in this
     /// terminal; the default when standard output is one) or none.
     #[arg(long, value_name = "tty|none", value_parser = parse_display)]
@@ -114,6 +124,10 @@ fn parse_boot(s: &str) -> Result<BootOrder, String> {
     BootDevice::parse_order(s)
         .map(BootOrder)
         .ok_or_else(|| format!("'{s}' is not a boot order (a list of floppy, disk and cdrom)"))
+}
+
+fn parse_format(s: &str) -> Result<ImageFormat, String> {
+    ImageFormat::parse(s).ok_or_else(|| format!("'{s}' is not an image format (raw or qcow2)"))
 }
 
 fn parse_display(s: &str) -> Result<Display, String> {
@@ -209,7 +223,12 @@ fn refuse_duplicates(args: &Args) -> Result<(), String> {
 /// Attaches the images given on the command line.
 fn attach(args: &Args) -> Result<Drives, String> {
     refuse_duplicates(args)?;
-    let open = |p: &PathBuf, kind| Disk::attach(p, kind, args.read_only).map_err(|e| e.to_string());
+    let how = Attach {
+        read_only: args.read_only,
+        snapshot: args.snapshot,
+        format: args.format,
+    };
+    let open = |p: &PathBuf, kind| Disk::attach_with(p, kind, &how).map_err(|e| e.to_string());
     let drives = Drives {
         floppy: args
             .floppy
@@ -239,7 +258,7 @@ fn attach(args: &Args) -> Result<Drives, String> {
 }
 
 /// A hint when an image that does not boot is in a format pbios does not
-/// read (it attaches raw images).
+/// read (it attaches raw and qcow2 images).
 fn format_hint(path: &std::path::Path) -> String {
     use std::io::Read;
     let mut magic = [0u8; 8];
@@ -248,12 +267,11 @@ fn format_hint(path: &std::path::Path) -> String {
         .unwrap_or(0);
     let raw = |fmt: &str| {
         format!(
-            "; it is a {fmt} image, and pbios boots raw images (qemu-img convert -O raw {} disk.raw)",
+            "; it is a {fmt} image, and pbios boots raw and qcow2 images (qemu-img convert -O qcow2 {} disk.qcow2)",
             path.display()
         )
     };
     match &magic[..n] {
-        [b'Q', b'F', b'I', 0xFB, ..] => raw("qcow2"),
         [b'K', b'D', b'M', b'V', ..] => raw("VMDK"),
         [b'c', b'o', b'n', b'e', b'c', b't', b'i', b'x'] => raw("VHD"),
         [b'v', b'h', b'd', b'x', b'f', b'i', b'l', b'e'] => raw("VHDX"),

@@ -67,6 +67,19 @@ pub struct Devices {
     pub clock: Box<dyn Clock + Send>,
     /// Where one line per BIOS call goes (`pbios --trace`), if anywhere.
     pub trace: Option<Box<dyn Write + Send>>,
+    /// How the trace's lines are written.
+    pub trace_format: TraceFormat,
+}
+
+/// The form of `--trace` lines.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TraceFormat {
+    /// `[   0.123456] 0000:7C2Eh INT 13h AH=42h int13_42_extended_read in: ... out:
+    /// ... CF=0 ZF=0 -> Ok | drive=80h lba=1 count=1 buffer=0000:8000h`.
+    #[default]
+    Text,
+    /// One JSON object per line, with the same fields.
+    Json,
 }
 
 impl Devices {
@@ -80,8 +93,24 @@ impl Devices {
             keys: Box::new(crate::keyboard::NoKeys),
             clock: Box::new(crate::clock::HostClock),
             trace: None,
+            trace_format: TraceFormat::Text,
         }
     }
+}
+
+/// One BIOS call, as the trace writes it.
+pub(crate) struct TracedCall<'a> {
+    pub v: u8,
+    /// ` AH=42h`, ` AX=E820h` or empty.
+    pub what: &'a str,
+    pub name: &'a str,
+    /// The caller's CS:IP after its INT (the IRET frame's).
+    pub caller: (u16, u16),
+    pub input: &'a Regs,
+    pub out: &'a Regs,
+    pub status: Status,
+    /// Decoded arguments: `(key, value)`.
+    pub detail: &'a [(&'static str, String)],
 }
 
 /// Counters a caller may read after a run.
@@ -113,6 +142,8 @@ pub struct Bios {
     tables: Vec<Blob>,
     /// What this BIOS has served so far.
     pub stats: Stats,
+    /// When the BIOS was built: the trace's time zero.
+    started: Instant,
 }
 
 // An embedder may build the BIOS on one thread and serve traps on its
@@ -168,6 +199,7 @@ impl BiosBuilder {
             warned: HashSet::new(),
             piix4: self.piix4,
             stats: Stats::default(),
+            started: Instant::now(),
         }
     }
 }
@@ -312,6 +344,15 @@ impl Bios {
         let flags = mem.read_u16(frame).ok();
         regs.iret_flags = flags.unwrap_or(0);
         let input = *regs;
+        // The caller's return address (after its INT), for the trace.
+        let caller = match self.dev.trace {
+            Some(_) => (
+                mem.read_u16(real_addr(regs.ss, regs.sp().wrapping_add(2)))
+                    .unwrap_or(0),
+                mem.read_u16(real_addr(regs.ss, regs.sp())).unwrap_or(0),
+            ),
+            None => (0, 0),
+        };
         let function = service.lookup(regs);
         let mut ctx = Ctx {
             mem,
@@ -365,13 +406,26 @@ impl Bios {
                 Some(Select::Ax(_)) => format!(" AX={:04X}h", input.ax()),
                 _ => format!(" AH={:02X}h", input.ah()),
             };
-            match function {
-                Some(f) => self.trace(v, &what, f.name, &input, regs, status),
+            let name = match function {
+                Some(f) => f.name,
                 None => {
                     let msg = format!("INT {v:02X}h{what}: unsupported {} function", service.name);
                     self.warn_once(v, input.ah(), &msg);
-                    self.trace(v, &what, "unsupported", &input, regs, status);
+                    "unsupported"
                 }
+            };
+            if self.dev.trace.is_some() {
+                let call = TracedCall {
+                    v,
+                    what: &what,
+                    name,
+                    caller,
+                    input: &input,
+                    out: regs,
+                    status,
+                    detail: &crate::trace::detail(v, &input, regs, mem),
+                };
+                self.trace(&call);
             }
         }
         stop
@@ -451,16 +505,11 @@ impl Bios {
         }
     }
 
-    fn trace(&mut self, v: u8, what: &str, name: &str, input: &Regs, out: &Regs, status: Status) {
-        if let Some(t) = self.dev.trace.as_mut() {
-            let _ = writeln!(
-                t,
-                "INT {v:02X}h{what} {name} in: {} out: {} CF={} ZF={} -> {status:?}",
-                input.summary(),
-                out.summary(),
-                u8::from(out.cf()),
-                u8::from(out.zf()),
-            );
+    fn trace(&mut self, call: &TracedCall<'_>) {
+        let t = self.started.elapsed().as_secs_f64();
+        let format = self.dev.trace_format;
+        if let Some(w) = self.dev.trace.as_mut() {
+            let _ = writeln!(w, "{}", crate::trace::line(format, t, call));
         }
     }
 }

@@ -37,6 +37,7 @@ pub mod rom;
 pub mod screen;
 pub mod serial;
 pub mod services;
+mod trace;
 pub mod vcpu;
 
 /// The ROM↔shim contract (trap port, stub layout, ROM header, fixed
@@ -51,7 +52,7 @@ pub use backend::tcg;
 #[cfg(any(feature = "kvm", feature = "tcg"))]
 pub use backend::Machine;
 pub use backend::{Accel, Backend, MachineError, MachineSpec};
-pub use bios::{Bios, BiosBuilder, Devices};
+pub use bios::{Bios, BiosBuilder, Devices, TraceFormat};
 pub use memmap::MemoryMap;
 pub use regs::Regs;
 pub use rom::{Rom, RomError};

@@ -237,3 +237,35 @@ fn snapshot_and_read_only_leave_the_images_byte_identical() {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+#[test]
+fn the_trace_file_names_each_disk_packet() {
+    let dir = scratch("trace");
+    let raw = dir.join("disk.raw");
+    raw_image(&raw);
+    for (format, want) in [
+        ("json", "\"detail\":{\"drive\":\"80h\",\"lba\":\"{lba}\",\"count\":\"1\",\"buffer\":\"0000:8000h\"}"),
+        ("text", "| drive=80h lba={lba} count=1 buffer=0000:8000h"),
+    ] {
+        let trace = dir.join(format!("trace.{format}"));
+        let (code, err) = pbios(
+            "kvm",
+            &["--trace-file", trace.to_str().unwrap(), "--trace-format", format, raw.to_str().unwrap()],
+        );
+        assert_eq!(code, Some(1), "{err}");
+        let text = std::fs::read_to_string(&trace).unwrap();
+        let writes: Vec<&str> = text.lines().filter(|l| l.contains("int13_43_extended_write")).collect();
+        assert_eq!(writes.len(), WRITES.len(), "{text}");
+        for (line, lba) in writes.iter().zip(WRITES) {
+            assert!(line.contains(&want.replace("{lba}", &lba.to_string())), "{line}");
+            // The caller's CS:IP is in the boot sector.
+            assert!(line.contains("0000:7C") || line.contains("0000:7D"), "{line}");
+        }
+        if format == "json" {
+            assert!(text.lines().all(|l| l.starts_with("{\"t\":") && l.ends_with('}')));
+        } else {
+            assert!(text.lines().all(|l| l.starts_with('[')));
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -259,6 +259,7 @@ pub fn boot_media(media: &Media, opts: Opts) -> Run {
             keys: opts.keys,
             clock: opts.clock,
             trace: Some(Box::new(trace.clone())),
+            trace_format: pbios::TraceFormat::Text,
         },
         serial_out: Box::new(console.clone()),
     };

@@ -14,7 +14,7 @@ use pbios::keyboard::ChannelKeys;
 use pbios::memmap::{parse_mem_size, MemoryMap};
 use pbios::platform::Platform;
 use pbios::screen::TextScreen;
-use pbios::{Accel, Devices, Exit, Machine, MachineSpec, Rom};
+use pbios::{Accel, Devices, Exit, Machine, MachineSpec, Rom, TraceFormat};
 use std::os::fd::RawFd;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -46,9 +46,17 @@ struct Args {
     /// or $PBIOS_QEMU), or auto (kvm when /dev/kvm is usable, else tcg).
     #[arg(long, default_value = "kvm", value_parser = parse_accel)]
     accel: Accel,
-    /// Print one line per BIOS call (vector, function, registers in and out, status) on stderr.
+    /// Print one line per BIOS call on stderr: a time stamp, the caller's
+    /// CS:IP, the function, registers in and out, the status, and decoded
+    /// disk packets and E820 entries.
     #[arg(long)]
     trace: bool,
+    /// Write --trace's lines to PATH instead (implies --trace).
+    #[arg(long, value_name = "PATH")]
+    trace_file: Option<PathBuf>,
+    /// --trace's lines as text or as one JSON object per line.
+    #[arg(long, value_name = "text|json", default_value = "text", value_parser = parse_trace_format)]
+    trace_format: TraceFormat,
     /// At exit, print one line on stderr: the firmware's time from the reset
     /// vector to the boot sector's first instruction, with the exits and BIOS
     /// calls it took, then the same for the whole run.
@@ -124,6 +132,14 @@ fn parse_boot(s: &str) -> Result<BootOrder, String> {
     BootDevice::parse_order(s)
         .map(BootOrder)
         .ok_or_else(|| format!("'{s}' is not a boot order (a list of floppy, disk and cdrom)"))
+}
+
+fn parse_trace_format(s: &str) -> Result<TraceFormat, String> {
+    match s {
+        "text" => Ok(TraceFormat::Text),
+        "json" => Ok(TraceFormat::Json),
+        _ => Err(format!("'{s}' is not a trace format (text or json)")),
+    }
 }
 
 fn parse_format(s: &str) -> Result<ImageFormat, String> {
@@ -314,10 +330,12 @@ fn run(args: Args) -> Result<i32, String> {
     let drives = attach(&args)?;
     check_bootable(&args, &drives)?;
     let memmap = MemoryMap::new(args.mem).map_err(|e| e.to_string())?;
-    let trace: Option<Box<dyn std::io::Write + Send>> = if args.trace {
-        Some(Box::new(std::io::stderr()))
-    } else {
-        None
+    let trace: Option<Box<dyn std::io::Write + Send>> = match &args.trace_file {
+        Some(p) => Some(Box::new(std::io::LineWriter::new(
+            std::fs::File::create(p).map_err(|e| format!("--trace-file {}: {e}", p.display()))?,
+        ))),
+        None if args.trace => Some(Box::new(std::io::stderr())),
+        None => None,
     };
     // SAFETY: isatty only inspects the descriptor.
     let stdout_tty = unsafe { libc::isatty(1) } == 1;
@@ -347,6 +365,7 @@ fn run(args: Args) -> Result<i32, String> {
             keys: Box::new(keys),
             clock: Box::new(HostClock),
             trace,
+            trace_format: args.trace_format,
         },
         serial_out: console.serial_sink(),
     };

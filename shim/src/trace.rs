@@ -157,10 +157,12 @@ mod tests {
     #[test]
     fn a_disk_packet_and_an_e820_entry_are_decoded() {
         let mut mem = guest_ram(&[(0, 0x10_0000)]).unwrap();
-        let mut input = Regs::default();
-        input.eax = 0x4200;
-        input.edx = 0x80;
-        input.esi = 0x7E00;
+        let input = Regs {
+            eax: 0x4200,
+            edx: 0x80,
+            esi: 0x7E00,
+            ..Regs::default()
+        };
         mem.write(0x7E00, &[0x10, 0, 4, 0, 0x00, 0x80, 0x00, 0x00])
             .unwrap();
         mem.write_u32(0x7E08, 1234).unwrap();
@@ -194,12 +196,15 @@ mod tests {
         );
         assert!(json.ends_with("\"detail\":{\"drive\":\"80h\",\"lba\":\"1234\",\"count\":\"4\",\"buffer\":\"0000:8000h\"}}"), "{json}");
 
-        let mut e820 = Regs::default();
-        e820.eax = 0xE820;
-        let mut out = e820;
-        out.es = 0;
-        out.edi = 0x500;
-        out.ebx = 1;
+        let e820 = Regs {
+            eax: 0xE820,
+            ..Regs::default()
+        };
+        let out = Regs {
+            edi: 0x500,
+            ebx: 1,
+            ..e820
+        };
         mem.write(0x500, &[0u8; 8]).unwrap();
         mem.write(0x508, &0x9FC00u64.to_le_bytes()).unwrap();
         mem.write_u32(0x510, 1).unwrap();

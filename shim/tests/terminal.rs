@@ -608,3 +608,40 @@ fn grub_serial_menu_takes_keys_from_the_terminal() {
     let pane = t.wait_for("PBIOS-EXIT=", Duration::from_secs(30));
     assert!(pane.contains("PBIOS-EXIT=0"), "{pane}");
 }
+
+/// The same on TCG, scripted: `--keys` waits for GRUB's menu on the
+/// serial line, opens its command line and types a command; `--expect`
+/// ends the run when the command's output comes.
+#[test]
+fn grub_takes_a_scripted_command_on_tcg() {
+    let img = images::image_path(images::Image::GrubPc);
+    assert!(
+        img.is_file(),
+        "{} is missing: cargo xtask images",
+        img.display()
+    );
+    let out = pbios(&[
+        "--accel",
+        "tcg",
+        "--display",
+        "none",
+        "--read-only",
+        "--keys",
+        r#"wait:"GNU GRUB" "c" wait:"grub>" "echo ab\"\"cd\n""#,
+        "--expect",
+        "abcd",
+        "--timeout",
+        "120",
+        img.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // GRUB places each typed character with a cursor move; its output is
+    // a line of its own.
+    assert!(stdout.contains("\rabcd\n"), "{stdout}");
+}

@@ -189,17 +189,40 @@ impl Out {
 struct Texts {
     serial: Unescape,
     expect: Option<Matcher>,
-    wait: Option<Matcher>,
+    /// The latest output (COM1's, escape sequences taken out, and INT
+    /// 10h's), at most [`LOG_KEEP`] bytes of it; `log_base` is the stream
+    /// position of its first byte.
+    log: Vec<u8>,
+    log_base: u64,
 }
+
+/// Output kept for `wait:` items.
+const LOG_KEEP: usize = 1 << 20;
 
 impl Texts {
     fn feed(&mut self, plain: &[u8]) {
         if let Some(m) = self.expect.as_mut() {
             m.feed(plain);
         }
-        if let Some(m) = self.wait.as_mut() {
-            m.feed(plain);
+        self.log.extend_from_slice(plain);
+        if self.log.len() > 2 * LOG_KEEP {
+            let cut = self.log.len() - LOG_KEEP;
+            self.log.drain(..cut);
+            self.log_base += cut as u64;
         }
+    }
+
+    /// The stream position now.
+    fn mark(&self) -> u64 {
+        self.log_base + self.log.len() as u64
+    }
+
+    /// Whether `text` came after stream position `since`.
+    fn came_since(&self, since: u64, text: &[u8]) -> bool {
+        let from = since.saturating_sub(self.log_base) as usize;
+        self.log
+            .get(from.min(self.log.len())..)
+            .is_some_and(|tail| tail.windows(text.len().max(1)).any(|w| w == text))
     }
 }
 
@@ -246,7 +269,8 @@ impl Console {
             texts: Mutex::new(Texts {
                 serial: Unescape::default(),
                 expect: setup.expect.as_deref().map(Matcher::new),
-                wait: None,
+                log: Vec::new(),
+                log_base: 0,
             }),
             uart_used: AtomicBool::new(false),
             keys_to_com1: Mutex::new(None),
@@ -469,6 +493,9 @@ impl Console {
             let mut current: Option<(Step, Instant)> = None;
             let mut pending_keys: std::collections::VecDeque<NamedKey> = Default::default();
             let mut next_key = Instant::now();
+            // Where the output stood when the previous item was done: a
+            // wait looks for its text after that.
+            let mut since = 0u64;
             while !me.finished.load(Ordering::SeqCst) {
                 me.tick(expect.as_deref());
                 if timeout.is_some_and(|t| started.elapsed() >= t) {
@@ -479,6 +506,7 @@ impl Console {
                     if let Some(k) = pending_keys.front() {
                         if Instant::now() >= next_key {
                             me.press(k);
+                            since = lock(&me.texts).mark();
                             pending_keys.pop_front();
                             next_key = Instant::now() + KEY_GAP;
                         }
@@ -486,12 +514,7 @@ impl Console {
                     }
                     if current.is_none() {
                         match steps.next() {
-                            Some(step) => {
-                                if let Step::Wait(text) = &step {
-                                    lock(&me.texts).wait = Some(Matcher::new(text));
-                                }
-                                current = Some((step, Instant::now()));
-                            }
+                            Some(step) => current = Some((step, Instant::now())),
                             None => break,
                         }
                     }
@@ -501,14 +524,17 @@ impl Console {
                             true
                         }
                         Some((Step::Wait(text), _)) => {
-                            let seen = lock(&me.texts).wait.as_ref().is_some_and(|m| m.found);
-                            seen || me.on_screen(text)
+                            lock(&me.texts).came_since(since, text.as_bytes())
+                                || me.on_screen(text)
                         }
                         Some((Step::Sleep(d), since)) => since.elapsed() >= *d,
                         None => true,
                     };
                     if !done {
                         break;
+                    }
+                    if !matches!(current, Some((Step::Keys(_), _))) {
+                        since = lock(&me.texts).mark();
                     }
                     current = None;
                 }

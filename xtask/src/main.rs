@@ -449,8 +449,10 @@ fn run_tests(args: &[String]) -> Result<()> {
         build_rom(t)?;
     }
     // The real operating systems the end-to-end tests boot.
+    eprintln!("xtask: building the guest images from Debian's packages (cached in target/pbios/images)");
     build_images()?;
     // Everything, with the guest tests on KVM...
+    eprintln!("xtask: building and running every test, the guest programs on KVM (cargo test --workspace)");
     let mut c = clean("cargo");
     c.args(["test", "--workspace", "--exclude", "pbios-rom"])
         .args(args)
@@ -459,6 +461,7 @@ fn run_tests(args: &[String]) -> Result<()> {
     status(c, "cargo test (KVM)")?;
     // ...then the guest tests again on QEMU's TCG.
     check_qemu()?;
+    eprintln!("xtask: the guest programs again on QEMU's TCG (cargo test --package pbios-tests)");
     let mut c = clean("cargo");
     c.args(["test", "--package", "pbios-tests"])
         .args(args)
@@ -466,6 +469,7 @@ fn run_tests(args: &[String]) -> Result<()> {
         .env("PBIOS_ACCEL", "tcg");
     status(c, "cargo test (TCG)")?;
     // The example VMMs (Rust and C) against pbios itself.
+    eprintln!("xtask: building the example VMMs (Rust and C) and checking them against pbios");
     run_examples()
 }
 

@@ -449,7 +449,9 @@ fn run_tests(args: &[String]) -> Result<()> {
         build_rom(t)?;
     }
     // The real operating systems the end-to-end tests boot.
-    eprintln!("xtask: building the guest images from Debian's packages (cached in target/pbios/images)");
+    eprintln!(
+        "xtask: building the guest images from Debian's packages (cached in target/pbios/images)"
+    );
     build_images()?;
     // Everything, with the guest tests on KVM...
     eprintln!("xtask: building and running every test, the guest programs on KVM (cargo test --workspace)");

@@ -524,10 +524,9 @@ impl Console {
                             true
                         }
                         Some((Step::Wait(text), _)) => {
-                            lock(&me.texts).came_since(since, text.as_bytes())
-                                || me.on_screen(text)
+                            lock(&me.texts).came_since(since, text.as_bytes()) || me.on_screen(text)
                         }
-                        Some((Step::Sleep(d), since)) => since.elapsed() >= *d,
+                        Some((Step::Sleep(d), begun)) => begun.elapsed() >= *d,
                         None => true,
                     };
                     if !done {

@@ -51,6 +51,13 @@ pub mod rom {
     pub const TRAP_ENTRY: u16 = 0x0040;
     /// Start of the 32-bit POST code and its read-only data.
     pub const POST32: u16 = 0x0800;
+    /// Where the host writes the SMBIOS entry points (F000:E000, 16-byte
+    /// aligned, [`SMBIOS_SLOT_SIZE`] bytes, zero in the ROM file): the 2.1
+    /// (`_SM_`) at +0, the 3.0 (`_SM3_`) at +32. A legacy OS finds them by
+    /// scanning F0000h-FFFFFh on 16-byte boundaries (SMBIOS 3.x, 5.2).
+    pub const SMBIOS_SLOT: u16 = 0xE000;
+    /// Bytes of [`SMBIOS_SLOT`].
+    pub const SMBIOS_SLOT_SIZE: usize = 64;
     /// POST entry point (IBM PC/AT: F000:E05B).
     pub const POST_ENTRY: u16 = 0xE05B;
     /// NMI handler, INT 02h (F000:E2C3): a bare IRET.

@@ -67,6 +67,17 @@ global_asm!(
     options(att_syntax)
 );
 
+// The SMBIOS entry points' slot: zeros here, filled in by the host in the
+// copy of the ROM it maps (abi::rom::SMBIOS_SLOT).
+global_asm!(
+    ".section .rom.smbios, \"a\"",
+    ".globl smbios_slot",
+    "smbios_slot:",
+    ".fill {size}, 1, 0",
+    size = const abi::rom::SMBIOS_SLOT_SIZE,
+    options(att_syntax)
+);
+
 // One stub per vector: a near call of the trap entry. The host decodes the
 // vector from the return address the call pushed, pops it, and resumes at
 // the entry's IRET with the caller's frame where an INT left it.

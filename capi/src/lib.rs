@@ -502,6 +502,7 @@ pub unsafe extern "C" fn pbios_set_platform(
             acpi,
             pm_base,
             reset_port,
+            ..Platform::default()
         };
         Ok(PBIOS_OK)
     };
@@ -579,7 +580,7 @@ impl Pbios {
         }
         let rom = pbios::Rom::builtin();
         let bios = Bios::builder(rom.header, self.memmap.clone(), devices)
-            .platform(self.platform)
+            .platform(self.platform.clone())
             .build();
         self.started = Some((bios, mem));
         Ok(())

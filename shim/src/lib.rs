@@ -37,6 +37,7 @@ pub mod rom;
 pub mod screen;
 pub mod serial;
 pub mod services;
+pub mod smbios;
 mod trace;
 pub mod vcpu;
 

@@ -54,7 +54,7 @@ const OEM_ID: [u8; 6] = *b"PBIOS ";
 const OEM_TABLE_ID: [u8; 8] = *b"PBIOSVM ";
 
 /// The machine's shape, as far as the tables care.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Platform {
     /// CPUs: the BSP (APIC ID 0) and APs with IDs 1..cpus.
     pub cpus: u8,
@@ -68,6 +68,8 @@ pub struct Platform {
     /// The reset control register the FADT names (RESET_REG) and
     /// [`crate::ports::PlatformPorts`] answer.
     pub reset_port: u16,
+    /// SMBIOS type 1's identity (manufacturer, product, serial, ...).
+    pub system: crate::smbios::SystemInfo,
 }
 
 impl Default for Platform {
@@ -77,6 +79,7 @@ impl Default for Platform {
             acpi: true,
             pm_base: PM_BASE,
             reset_port: RESET_CONTROL_PORT,
+            system: crate::smbios::SystemInfo::default(),
         }
     }
 }
@@ -151,6 +154,14 @@ pub fn tables(platform: &Platform, memmap: &MemoryMap) -> Vec<Blob> {
     ];
     if platform.acpi {
         out.extend(acpi(platform, base + 0x1000));
+    }
+    // SMBIOS's structure table (its entry points are in the ROM).
+    let smbios = crate::smbios::table(platform, memmap);
+    if smbios.bytes.len() <= crate::smbios::TABLE_MAX {
+        out.push(Blob {
+            addr: base + crate::smbios::TABLE_OFFSET,
+            bytes: smbios.bytes,
+        });
     }
     out
 }

@@ -36,6 +36,7 @@ impl From<Stop> for Exit {
     fn from(stop: Stop) -> Exit {
         match stop {
             Stop::NoBootDevice(why) => Exit::NoBootDevice(why),
+            Stop::PowerOff(how) => Exit::PowerOff(how),
         }
     }
 }

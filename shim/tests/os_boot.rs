@@ -231,6 +231,10 @@ fn tcg_syslinux_linux_two_cpus_from_the_mp_table() {
         Duration::from_secs(30),
     );
     run.expect("SYSLINUX 6.04");
+    // SMBIOS: the kernel finds the 3.0 entry point and reads the tables.
+    run.expect("SMBIOS 3.0.0 present.");
+    run.expect("DMI: pbios pbios virtual machine, BIOS ");
+    run.expect("dmi-id: pbios / pbios virtual machine / pbios");
     run.expect("found SMP MP-table at [mem 0x0009fff0-0x0009ffff]");
     run.expect("smp: Brought up 1 node, 2 CPUs");
     run.expect(&format!("{USERSPACE_MARKER} cpus=2"));
@@ -336,4 +340,20 @@ fn kvm_isolinux_reaches_its_banner() {
 #[test]
 fn kvm_memtest_reaches_the_syslinux_banner() {
     kvm_to(Image::Memtest, &["--mem", "64M"], "SYSLINUX 6.04 EDD");
+}
+
+/// syslinux's poweroff.c32 (Debian's syslinux-common) powers the machine
+/// off through the APM BIOS (5300h, 5301h, 530Eh, 5307h off): pbios ends
+/// with status 0. On this machine's KVM the COM32 module's 32-bit code
+/// does not run (emulation failure), as with the other loaders.
+#[test]
+fn tcg_syslinux_poweroff_c32_through_apm() {
+    let run = tcg_to(
+        Image::SyslinuxPoweroff,
+        &["--mem", "64M"],
+        "SYSLINUX 6.04",
+        Duration::from_secs(30),
+    );
+    run.expect("SYSLINUX 6.04");
+    run.expect_clean_end("APM set power state: off");
 }

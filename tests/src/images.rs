@@ -25,7 +25,7 @@ pub const LINUX_CMDLINE: &str =
     "console=ttyS0,115200 earlyprintk=serial,ttyS0,115200 loglevel=7 panic=0";
 
 /// Bump when a recipe changes in a way the stamp does not capture.
-const RECIPE_VERSION: u32 = 3;
+const RECIPE_VERSION: u32 = 4;
 
 /// Tools the images are made with: (command or file, Debian package).
 const TOOLS: &[(&str, &str)] = &[
@@ -54,14 +54,17 @@ pub enum Image {
     IsolinuxIso,
     /// syslinux booting memtest86+ with a serial console.
     Memtest,
+    /// syslinux running its poweroff.c32 (APM power-off) at once.
+    SyslinuxPoweroff,
 }
 
 impl Image {
-    pub const ALL: [Image; 4] = [
+    pub const ALL: [Image; 5] = [
         Image::LinuxSyslinux,
         Image::GrubPc,
         Image::IsolinuxIso,
         Image::Memtest,
+        Image::SyslinuxPoweroff,
     ];
 
     pub fn name(self) -> &'static str {
@@ -70,6 +73,7 @@ impl Image {
             Image::GrubPc => "grub-pc",
             Image::IsolinuxIso => "isolinux-iso",
             Image::Memtest => "memtest86+",
+            Image::SyslinuxPoweroff => "syslinux-poweroff",
         }
     }
 
@@ -79,6 +83,7 @@ impl Image {
             Image::GrubPc => "grub-pc.img",
             Image::IsolinuxIso => "isolinux.iso",
             Image::Memtest => "memtest86+.img",
+            Image::SyslinuxPoweroff => "syslinux-poweroff.img",
         }
     }
 
@@ -136,6 +141,9 @@ pub fn build_all() -> Result<Vec<PathBuf>> {
         match image {
             Image::LinuxSyslinux => syslinux_disk(&work, &path, &files, SyslinuxBoots::Linux)?,
             Image::Memtest => syslinux_disk(&work, &path, &files, SyslinuxBoots::Memtest)?,
+            Image::SyslinuxPoweroff => {
+                syslinux_disk(&work, &path, &files, SyslinuxBoots::Poweroff)?
+            }
             Image::GrubPc => grub_disk(&work, &path, &files)?,
             Image::IsolinuxIso => isolinux_iso(&work, &path, &files)?,
         }
@@ -283,8 +291,9 @@ fn find_file(dir: &Path, prefix: &str) -> Result<PathBuf> {
         .ok_or_else(|| format!("no {prefix}* in {}", dir.display()))
 }
 
-/// The initramfs's /init: mount what it needs, print the marker with the
-/// number of CPUs Linux brought up, then power off through ACPI, or reboot
+/// The initramfs's /init: mount what it needs, print what the kernel read
+/// from SMBIOS (/sys/class/dmi/id), the marker with the number of CPUs
+/// Linux brought up, then power off through ACPI, or reboot
 /// when there is no ACPI (`pbios --no-acpi`), which could not power off.
 fn init_script() -> String {
     format!(
@@ -293,6 +302,8 @@ fn init_script() -> String {
 /bin/busybox mount -t sysfs sysfs /sys
 /bin/busybox mount -t devtmpfs devtmpfs /dev
 cpus=$(/bin/busybox grep -c ^processor /proc/cpuinfo)
+dmi=/sys/class/dmi/id
+echo \"dmi-id: $(/bin/busybox cat $dmi/sys_vendor) / $(/bin/busybox cat $dmi/product_name) / $(/bin/busybox cat $dmi/bios_vendor)\" > /dev/console
 echo \"{USERSPACE_MARKER} cpus=$cpus\" > /dev/console
 if [ -d /sys/firmware/acpi/tables ]; then
     /bin/busybox poweroff -f
@@ -351,7 +362,11 @@ const PART_SECTORS: u64 = 48 * 2048;
 enum SyslinuxBoots {
     Linux,
     Memtest,
+    Poweroff,
 }
+
+/// syslinux's COM32 modules for poweroff.c32 (syslinux-common).
+const POWEROFF_MODULES: [&str; 3] = ["poweroff.c32", "libcom32.c32", "libutil.c32"];
 
 /// A FAT16 partition image holding `files` (path in the FS, host file) and
 /// `texts` (path, contents), with `dirs` made first.
@@ -441,6 +456,7 @@ fn syslinux_cfg(boots: SyslinuxBoots) -> String {
         SyslinuxBoots::Memtest => {
             "LINUX /boot/memtest86+x64.bin\n  APPEND console=ttyS0,115200 nopause\n".into()
         }
+        SyslinuxBoots::Poweroff => "COM32 poweroff.c32\n".into(),
     };
     format!("SERIAL 0 115200\nPROMPT 0\nTIMEOUT 0\nDEFAULT pbios\nLABEL pbios\n  {entry}")
 }
@@ -457,7 +473,21 @@ fn syslinux_disk(work: &Path, out: &Path, f: &Files, boots: SyslinuxBoots) -> Re
             files.push(("/boot/initrd.img", f.initrd));
         }
         SyslinuxBoots::Memtest => files.push(("/boot/memtest86+x64.bin", f.memtest)),
+        SyslinuxBoots::Poweroff => {}
     }
+    let modules: Vec<(String, PathBuf)> = match boots {
+        SyslinuxBoots::Poweroff => POWEROFF_MODULES
+            .iter()
+            .map(|m| {
+                (
+                    format!("/boot/syslinux/{m}"),
+                    Path::new("/usr/lib/syslinux/modules/bios").join(m),
+                )
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    files.extend(modules.iter().map(|(a, b)| (a.as_str(), b.as_path())));
     fat_partition(
         &part,
         &["/boot", "/boot/syslinux"],

@@ -339,6 +339,32 @@ fn acpi_power_off_ends_the_run() {
     assert_eq!(run.exit.status(), 0);
 }
 
+#[test]
+fn apm_power_off_ends_the_run() {
+    // As syslinux's poweroff.c32 does: check, connect (real mode), say the
+    // driver's version, set all devices off.
+    let run = boot(&guest(|a| {
+        for (ax_in, bx_in, cx_in) in [(0x5300u32, 0u32, 0u32), (0x5301, 0, 0), (0x530E, 0, 0x0102)]
+        {
+            a.mov(ax, ax_in)?;
+            a.mov(bx, bx_in)?;
+            a.mov(cx, cx_in)?;
+            a.int(0x15)?;
+        }
+        a.mov(ax, 0x5307u32)?;
+        a.mov(bx, 0x0001u32)?;
+        a.mov(cx, 0x0003u32)?;
+        a.int(0x15)?;
+        // Not reached: the run has ended.
+        exit(a, 0x55)
+    }));
+    match &run.exit {
+        pbios::Exit::PowerOff(how) => assert!(how.contains("APM"), "{how}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(run.exit.status(), 0);
+}
+
 /// Where the guest copies the MP configuration table.
 const MP_COPY: u32 = 0x3000;
 
@@ -533,4 +559,117 @@ fn cmos_memory_size_and_rtc_and_pci() {
     assert!(s >> 4 < 6 && s & 0xF < 10, "BCD seconds: {s:#x}");
     assert_eq!(run.u32(slot(4)), 0x8000_F800, "CF8h latches the address");
     assert_eq!(run.u32(slot(6)), 0xFFFF_FFFF, "no device at 00:1F.0");
+}
+
+/// Where the guest copies the SMBIOS entry point and structure table.
+const SMBIOS_EP_COPY: u32 = 0x3000;
+const SMBIOS_TABLE_COPY: u32 = 0x4000;
+
+#[test]
+fn guest_finds_smbios_in_the_f_segment() {
+    // As Linux's dmi_scan does: scan F0000h-FFFFFh on 16-byte boundaries for
+    // "_SM_", then fetch the structure table the entry point names (near the
+    // top of low RAM) with INT 15h AH=87h.
+    let mut platform = pbios::platform::Platform::new(2, true);
+    platform
+        .system
+        .set("manufacturer=ACME,product=Anvil 3000,serial=S-1")
+        .unwrap();
+    let run = boot_with(
+        &guest(|a| {
+            a.mov(ax, 0xF000u32)?;
+            a.mov(es, ax)?;
+            a.xor(di, di)?;
+            a.mov(word_ptr(slot(0)), 0xFFFFu32)?;
+            let mut scan = a.create_label();
+            let mut found = a.create_label();
+            let mut done = a.create_label();
+            a.set_label(&mut scan)?;
+            a.cmp(dword_ptr(di).es(), 0x5F4D_535Fu32)?; // "_SM_"
+            a.je(found)?;
+            a.add(di, 16u32)?;
+            a.jnz(scan)?;
+            a.jmp(done)?;
+            a.set_label(&mut found)?;
+            a.mov(word_ptr(slot(0)), di)?;
+            // The entry point, copied from the ROM.
+            a.push(ds)?;
+            a.mov(si, di)?;
+            a.mov(ax, 0xF000u32)?;
+            a.mov(ds, ax)?;
+            a.xor(ax, ax)?;
+            a.mov(es, ax)?;
+            a.mov(di, SMBIOS_EP_COPY)?;
+            a.mov(cx, 32u32)?;
+            a.rep().movsb()?;
+            a.pop(ds)?;
+            // GDT for AH=87h at 2000h: the table to SMBIOS_TABLE_COPY, 4 KiB.
+            a.mov(cx, 24u32)?;
+            a.mov(di, 0x2000u32)?;
+            a.xor(ax, ax)?;
+            a.rep().stosw()?;
+            a.mov(eax, dword_ptr(SMBIOS_EP_COPY + 0x18))?;
+            a.mov(word_ptr(0x2010u32), 0xFFFFu32)?;
+            a.mov(word_ptr(0x2012u32), ax)?;
+            a.shr(eax, 16u32)?;
+            a.mov(byte_ptr(0x2014u32), al)?;
+            a.mov(byte_ptr(0x2015u32), 0x93u32)?;
+            a.mov(byte_ptr(0x2017u32), ah)?;
+            a.mov(word_ptr(0x2018u32), 0xFFFFu32)?;
+            a.mov(word_ptr(0x201Au32), SMBIOS_TABLE_COPY)?;
+            a.mov(byte_ptr(0x201Du32), 0x93u32)?;
+            a.mov(ah, 0x87u32)?;
+            a.mov(cx, 2048u32)?;
+            a.mov(si, 0x2000u32)?;
+            a.int(0x15)?;
+            a.set_label(&mut done)?;
+            Ok(())
+        }),
+        Opts {
+            platform,
+            ..Opts::default()
+        },
+    );
+    assert_eq!(run.exit, pbios::Exit::DebugExit(0), "{}", run.trace);
+    assert_eq!(
+        run.word(0),
+        pbios::abi::rom::SMBIOS_SLOT,
+        "the entry point's place"
+    );
+    let ep = run.bytes(u64::from(SMBIOS_EP_COPY), 32);
+    let sum = |b: &[u8]| b.iter().fold(0u8, |s, x| s.wrapping_add(*x));
+    assert_eq!((&ep[..4], ep[5], ep[6], ep[7]), (&b"_SM_"[..], 0x1F, 2, 8));
+    assert_eq!(sum(&ep[..0x1F]), 0, "entry point checksum");
+    assert_eq!(&ep[0x10..0x15], b"_DMI_");
+    assert_eq!(sum(&ep[0x10..0x1F]), 0, "intermediate checksum");
+    let len = usize::from(u16::from_le_bytes([ep[0x16], ep[0x17]]));
+    let count = u16::from_le_bytes([ep[0x1C], ep[0x1D]]);
+    assert!(len < 4096, "{len}");
+    let t = run.bytes(u64::from(SMBIOS_TABLE_COPY), len);
+    // Walk the structures: type, length, handle, then strings to a double NUL.
+    let (mut at, mut seen) = (0, Vec::new());
+    let mut strings_of = std::collections::HashMap::new();
+    while at + 4 <= len {
+        let (kind, flen) = (t[at], usize::from(t[at + 1]));
+        let end = (at + flen..len - 1)
+            .find(|&i| t[i] == 0 && t[i + 1] == 0)
+            .expect("double NUL");
+        let strs: Vec<String> = t[at + flen..end]
+            .split(|&c| c == 0)
+            .filter(|s| !s.is_empty())
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .collect();
+        strings_of.entry(kind).or_insert(strs);
+        seen.push(kind);
+        at = end + 2;
+    }
+    assert_eq!(at, len, "the structures fill the table's length");
+    assert_eq!(seen.len(), usize::from(count));
+    assert_eq!(seen, [0, 1, 3, 4, 4, 16, 17, 19, 19, 32, 127]);
+    assert_eq!(strings_of[&0][0], "pbios");
+    assert_eq!(
+        strings_of[&1][..2],
+        ["ACME".to_string(), "Anvil 3000".to_string()]
+    );
+    assert!(strings_of[&1].contains(&"S-1".to_string()));
 }

@@ -326,6 +326,7 @@ fn check_rom(elf: &[u8], image: &[u8], trap: abi::TrapKind) -> Result<()> {
         ("trap_entry", abi::rom::TRAP_ENTRY),
         ("mailbox_entry", h.mailbox_entry),
         ("dummy_iret", abi::rom::DUMMY_IRET),
+        ("smbios_slot", abi::rom::SMBIOS_SLOT),
         ("diskette_params", abi::rom::DISKETTE_PARAMS),
         ("entry_02", abi::rom::NMI),
         ("entry_19", abi::rom::INT19),
@@ -399,6 +400,13 @@ fn check_rom(elf: &[u8], image: &[u8], trap: abi::TrapKind) -> Result<()> {
     want(
         "IRET at F000:FF53",
         image[usize::from(abi::rom::DUMMY_IRET)] == abi::IRET_OPCODE,
+    )?;
+    let slot = usize::from(abi::rom::SMBIOS_SLOT);
+    want(
+        "SMBIOS slot at F000:E000 is zero (the host fills it)",
+        image[slot..slot + abi::rom::SMBIOS_SLOT_SIZE]
+            .iter()
+            .all(|&b| b == 0),
     )?;
     let date = usize::from(abi::rom::DATE);
     want("BIOS date", &image[date..date + 8] == abi::BIOS_DATE)?;

@@ -1,6 +1,7 @@
 //! INT 15h — system services: memory maps, A20, waits, block moves, the
 //! configuration table.
 
+use super::apm::*;
 use super::{Ctx, Service, Status};
 use crate::mem::real_addr;
 use crate::memmap::{HIGH_MEMORY, KIB, MIB};
@@ -20,7 +21,21 @@ pub const SERVICE: Service = Service {
         function!(ax 0x2402, int15_2402_a20_status),
         function!(ax 0x2403, int15_2403_a20_support),
         function!(0x4F, int15_4f_keyboard_intercept),
-        function!(0x53, int15_53_apm),
+        function!(ax 0x5300, int15_5300_apm_installation_check),
+        function!(ax 0x5301, int15_5301_apm_connect_real_mode),
+        function!(ax 0x5302, int15_5302_apm_connect_pm16),
+        function!(ax 0x5303, int15_5303_apm_connect_pm32),
+        function!(ax 0x5304, int15_5304_apm_disconnect),
+        function!(ax 0x5305, int15_5305_apm_cpu_idle),
+        function!(ax 0x5306, int15_5306_apm_cpu_busy),
+        function!(ax 0x5307, int15_5307_apm_set_power_state),
+        function!(ax 0x5308, int15_5308_apm_enable),
+        function!(ax 0x530A, int15_530a_apm_power_status),
+        function!(ax 0x530B, int15_530b_apm_get_event),
+        function!(ax 0x530D, int15_530d_apm_device_enable),
+        function!(ax 0x530E, int15_530e_apm_driver_version),
+        function!(ax 0x530F, int15_530f_apm_engage),
+        function!(ax 0x5310, int15_5310_apm_capabilities),
         function!(0x86, int15_86_wait),
         function!(0x87, int15_87_block_move),
         function!(0x88, int15_88_extended_memory),
@@ -66,12 +81,6 @@ pub fn int15_2403_a20_support(r: &mut Regs, _ctx: &mut Ctx) -> Status {
 /// out: CF=1, AL unchanged: process the key normally (SeaBIOS).
 pub fn int15_4f_keyboard_intercept(_r: &mut Regs, _ctx: &mut Ctx) -> Status {
     Status::CarrySet
-}
-
-/// INT 15h AH=53h — Advanced Power Management; out: CF=1, AH=86h: no APM
-/// BIOS (guests power off through ACPI or the F4h exit port).
-pub fn int15_53_apm(_r: &mut Regs, _ctx: &mut Ctx) -> Status {
-    Status::Fail(RET_EUNSUPPORTED)
 }
 
 /// INT 15h AH=86h — wait; in: CX:DX=microseconds; out: CF=0 after the

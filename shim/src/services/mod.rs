@@ -37,6 +37,7 @@ macro_rules! function {
     };
 }
 
+pub mod apm;
 pub mod int10;
 pub mod int11;
 pub mod int12;
@@ -81,6 +82,8 @@ pub enum Status {
 pub enum Stop {
     /// Nothing could be booted.
     NoBootDevice(String),
+    /// The guest asked the BIOS to power the machine off (APM): how.
+    PowerOff(String),
 }
 
 /// What the BIOS keeps across calls.

@@ -16,7 +16,7 @@ pub(super) fn system_guest() -> Vec<u8> {
         r.r(bx)?; // 6
         r.a.stc()?;
         call(r, 0x4F1E)?; // 7-8 intercept
-        call(r, 0x5300)?; // 9-10 APM
+        call(r, 0x5300)?; // 9-10 APM installation check
         call(r, 0xEC00)?; // 11-12
         call(r, 0xE980)?; // 13-14
         call(r, 0xD000)?; // 15-16 unknown
@@ -44,7 +44,8 @@ pub(super) fn system_check(run: &Run) {
     assert_eq!((c(run, 2), w(run, 3)), (false, 0x0001), "2402h: enabled");
     assert_eq!((c(run, 4), w(run, 6)), (false, 0), "2403h: no switch");
     assert!(c(run, 7) && w(run, 8) == 0x4F1E, "4Fh: CF=1, AL kept");
-    for i in [9u64, 11, 13, 15] {
+    assert_eq!((c(run, 9), w(run, 10)), (false, 0x0102), "5300h: APM 1.2");
+    for i in [11u64, 13, 15] {
         assert!(c(run, i) && w(run, i + 1) >> 8 == 0x86, "slot {i}: 86h");
     }
     assert!(!c(run, 17) && w(run, 18) >> 8 == 0, "C0h");
@@ -191,4 +192,76 @@ pub(super) fn wait_check(run: &Run) {
         "200 ms is about 3.6 ticks, saw {ticks}"
     );
     assert_eq!(w(run, 3), 0);
+}
+
+/// The APM BIOS's real-mode functions, but for 5307h's off state (which
+/// ends the run: `apm_power_off_ends_the_run`).
+pub(super) fn apm_guest() -> Vec<u8> {
+    rec_guest(|r| {
+        let call = |r: &mut Rec, ax_in: u32, bx_in: u32, cx_in: u32| -> Result<(), IcedError> {
+            r.a.mov(ax, ax_in)?;
+            r.a.mov(bx, bx_in)?;
+            r.a.mov(cx, cx_in)?;
+            r.a.mov(dx, 0x1234u32)?;
+            r.int(0x15)?;
+            r.fa()
+        };
+        call(r, 0x5300, 0, 0)?; // 0-1
+        r.r(bx)?; // 2
+        r.r(cx)?; // 3
+        call(r, 0x5301, 0, 0)?; // 4-5
+        call(r, 0x530E, 0, 0x0102)?; // 6-7
+        call(r, 0x530A, 0x0001, 0)?; // 8-9
+        r.r(bx)?; // 10
+        r.r(cx)?; // 11
+        r.r(dx)?; // 12
+        call(r, 0x530B, 0, 0)?; // 13-14
+        call(r, 0x5310, 0, 0)?; // 15-16
+        r.r(bx)?; // 17
+        r.r(cx)?; // 18
+        call(r, 0x5308, 0x0001, 0x0001)?; // 19-20
+        call(r, 0x530D, 0x0001, 0x0001)?; // 21-22
+        call(r, 0x530F, 0x0001, 0x0001)?; // 23-24
+        call(r, 0x5305, 0, 0)?; // 25-26
+        call(r, 0x5306, 0, 0)?; // 27-28
+        call(r, 0x5307, 0x0001, 0x0001)?; // 29-30 standby: back at once
+        call(r, 0x5302, 0, 0)?; // 31-32
+        call(r, 0x5303, 0, 0)?; // 33-34
+        call(r, 0x5304, 0, 0)?; // 35-36
+        Ok(())
+    })
+}
+
+pub(super) fn apm_check(run: &Run) {
+    assert_eq!(
+        (c(run, 0), w(run, 1), w(run, 2)),
+        (false, 0x0102, 0x504D),
+        "5300h"
+    );
+    assert_eq!(w(run, 3), 0, "5300h: no protected-mode interface");
+    assert!(!c(run, 4), "5301h");
+    assert_eq!((c(run, 6), w(run, 7)), (false, 0x0102), "530Eh");
+    assert!(!c(run, 8), "530Ah");
+    assert_eq!(
+        (w(run, 10) >> 8, w(run, 11), w(run, 12)),
+        (0x01, 0x80FF, 0xFFFF),
+        "on AC, no battery"
+    );
+    assert!(c(run, 13) && w(run, 14) >> 8 == 0x80, "530Bh: no event");
+    assert_eq!(
+        (c(run, 15), w(run, 17) & 0xFF, w(run, 18)),
+        (false, 0, 0),
+        "5310h"
+    );
+    for i in [19u64, 21, 23, 25, 27, 29, 35] {
+        assert!(!c(run, i), "slot {i}: CF=0");
+    }
+    assert!(
+        c(run, 31) && w(run, 32) >> 8 == 0x06,
+        "5302h: no 16-bit PM interface"
+    );
+    assert!(
+        c(run, 33) && w(run, 34) >> 8 == 0x08,
+        "5303h: no 32-bit PM interface"
+    );
 }

@@ -229,10 +229,13 @@ impl KvmMachine {
         }
         let rom_region =
             MmapRegion::new(abi::ROM_SIZE).map_err(|e| KvmError::AllocateMemory(e.to_string()))?;
+        // The guest's copy of the ROM, with the SMBIOS entry points in.
+        let mut image = rom.bytes.clone();
+        crate::smbios::patch_rom(&mut image, &platform, &memmap);
         // SAFETY: the region is a fresh private mapping of ROM_SIZE bytes, the
         // same length as the checked image.
         unsafe {
-            std::ptr::copy_nonoverlapping(rom.bytes.as_ptr(), rom_region.as_ptr(), abi::ROM_SIZE)
+            std::ptr::copy_nonoverlapping(image.as_ptr(), rom_region.as_ptr(), abi::ROM_SIZE)
         };
         let rom_host = rom_region.as_ptr() as u64;
         for base in [u64::from(abi::ROM_BASE), abi::ROM_HIGH_BASE] {

@@ -230,7 +230,7 @@ impl TcgMachine {
         let shared_out = SharedWriter::new(serial_out);
         // QEMU's `pc` has a PIIX4 whose ACPI registers POST turns on.
         let bios = Bios::builder(rom.header, memmap.clone(), devices)
-            .platform(platform)
+            .platform(platform.clone())
             .com1(Box::new(StreamPort(shared_out.clone())))
             .qemu_pc(true)
             .build();
@@ -244,7 +244,10 @@ impl TcgMachine {
             .map_err(TcgError::RamFile)?;
         ram_file.set_len(memmap.total).map_err(TcgError::RamFile)?;
         let rom_path = dir.0.join("bios.bin");
-        std::fs::write(&rom_path, patch_rom(&rom.bytes, &rom.header)).map_err(TcgError::RomFile)?;
+        // QEMU's copy of the ROM: the mailbox jump and the SMBIOS entry points.
+        let mut image = patch_rom(&rom.bytes, &rom.header);
+        crate::smbios::patch_rom(&mut image, &platform, &memmap);
+        std::fs::write(&rom_path, image).map_err(TcgError::RomFile)?;
         let gdb_path = dir.0.join("gdb.sock");
         let com1_path = dir.0.join("com1.sock");
         let trap_path = dir.0.join("trap.sock");

@@ -35,6 +35,10 @@ struct Args {
     /// them an OS cannot power the machine off.
     #[arg(long)]
     no_acpi: bool,
+    /// SMBIOS type 1 (system) fields, as QEMU's -smbios takes them:
+    /// type=1,manufacturer=M,product=P,version=V,serial=S,sku=K,family=F,uuid=U.
+    #[arg(long, value_name = "type=1,FIELD=VALUE,...")]
+    smbios: Vec<String>,
     /// Guest RAM as QEMU's -m takes it: a bare number is MiB (512), or a
     /// size with K, M, G or T (128M, 1.5G); whole 4 KiB pages.
     #[arg(long, short = 'm', default_value = "128M", value_parser = parse_mem)]
@@ -354,10 +358,17 @@ fn run(args: Args) -> Result<i32, String> {
         },
         key_tx,
     )?;
+    let mut platform = Platform::new(args.cpus, !args.no_acpi);
+    for list in &args.smbios {
+        platform
+            .system
+            .set(list)
+            .map_err(|e| format!("--smbios {list}: {e}"))?;
+    }
     let spec = MachineSpec {
         rom,
         memmap,
-        platform: Platform::new(args.cpus, !args.no_acpi),
+        platform,
         devices: Devices {
             drives,
             boot_order: args.boot.0.clone(),

@@ -17,6 +17,12 @@ pub const DISK_RET_ECHANGED: u8 = 0x06;
 pub const DISK_RET_EBOUNDARY: u8 = 0x09;
 /// INT 13h: no media / drive not ready.
 pub const DISK_RET_ENOTREADY: u8 = 0xAA;
+/// INT 13h: the volume is not locked (AH=45h unlock).
+pub const DISK_RET_ENOTLOCKED: u8 = 0xB0;
+/// INT 13h: the volume is locked in the drive (AH=46h eject).
+pub const DISK_RET_ELOCKED: u8 = 0xB1;
+/// INT 13h: the lock count is exceeded (AH=45h lock).
+pub const DISK_RET_ELOCKCOUNT: u8 = 0xB4;
 /// INT 13h: controller failure (host I/O error).
 pub const DISK_RET_ECONTROLLER: u8 = 0x20;
 /// INT 13h: timeout (drive not ready).

@@ -144,6 +144,8 @@ pub struct Bios {
     pub stats: Stats,
     /// When the BIOS was built: the trace's time zero.
     started: Instant,
+    /// The drive an El Torito boot emulates, while it does.
+    emulated: Option<crate::disk::Disk>,
 }
 
 // An embedder may build the BIOS on one thread and serve traps on its
@@ -200,6 +202,7 @@ impl BiosBuilder {
             piix4: self.piix4,
             stats: Stats::default(),
             started: Instant::now(),
+            emulated: None,
         }
     }
 }
@@ -357,6 +360,7 @@ impl Bios {
         let mut ctx = Ctx {
             mem,
             drives: &self.dev.drives,
+            emulated: self.emulated.as_ref(),
             boot_order: &self.dev.boot_order,
             state: &mut self.state,
             com1: match self.com1.as_mut() {
@@ -378,6 +382,7 @@ impl Bios {
             finish(&input, status, &mut ctx);
         }
         let stop = ctx.stop.take();
+        self.follow_emulation();
         let answer = if status == Status::Unsupported {
             service.unsupported
         } else {
@@ -429,6 +434,28 @@ impl Bios {
             }
         }
         stop
+    }
+
+    /// Makes (or drops) the drive an El Torito boot emulates, as INT 19h
+    /// booted it or INT 13h AX=4B00h ended it.
+    fn follow_emulation(&mut self) {
+        let wanted = self
+            .state
+            .cdrom_boot
+            .filter(|b| b.media != crate::boot::BootMedia::NoEmulation)
+            .filter(|_| !self.state.emulation_ended);
+        match (wanted, &self.emulated) {
+            (Some(boot), None) => {
+                if let Some(cd) = self.dev.drives.cdrom.as_ref() {
+                    match crate::boot::emulated_drive(cd, &boot) {
+                        Ok(d) => self.emulated = Some(d),
+                        Err(e) => log::warn!("cannot emulate the CD-ROM's boot image: {e}"),
+                    }
+                }
+            }
+            (None, Some(_)) => self.emulated = None,
+            _ => {}
+        }
     }
 
     /// Returns from the call as the trap entry's IRET would, in real mode:

@@ -2,7 +2,9 @@
 //! images on a CD-ROM (El Torito 1.0, "Bootable CD-ROM Format
 //! Specification", sections 2.0-2.5).
 
-use crate::disk::{Disk, DiskError, Drives, CDROM_DRIVE, CD_SECTOR_SIZE, FIRST_HD, SECTOR_SIZE};
+use crate::disk::{
+    Chs, Disk, DiskError, Drives, MediaKind, CDROM_DRIVE, CD_SECTOR_SIZE, FIRST_HD, SECTOR_SIZE,
+};
 
 /// A kind of boot device, as `--boot` names them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,8 +95,11 @@ pub fn boot_image(dev: BootDevice, drives: &Drives) -> Result<BootImage, String>
             cd.read(u64::from(boot.load_rba), &mut bytes)
                 .map_err(|e| format!("cannot read the boot image: {e}"))?;
             bytes.truncate(len);
+            if boot.media.is_hard_disk() && bytes.get(510..512) != Some(&BOOT_SIGNATURE[..]) {
+                return Err("the hard-disk emulation image has no 55AAh signature".into());
+            }
             Ok(BootImage {
-                drive: CDROM_DRIVE,
+                drive: boot.media.drive(),
                 segment: boot.load_segment,
                 bytes,
                 cdrom: Some(boot),
@@ -103,9 +108,91 @@ pub fn boot_image(dev: BootDevice, drives: &Drives) -> Result<BootImage, String>
     }
 }
 
+/// The boot media type of an El Torito entry (El Torito 1.0, 2.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BootMedia {
+    /// The image is loaded and run; the CD-ROM is drive E0h.
+    NoEmulation,
+    /// The image is a 1.2 MB diskette, drive 00h.
+    Floppy12,
+    /// The image is a 1.44 MB diskette, drive 00h.
+    Floppy144,
+    /// The image is a 2.88 MB diskette, drive 00h.
+    Floppy288,
+    /// The image is a hard disk (an MBR and one partition), drive 80h.
+    HardDisk,
+}
+
+impl BootMedia {
+    /// The media type byte (the catalog's, and INT 13h AH=4Bh's).
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// Whether this is hard-disk emulation.
+    pub fn is_hard_disk(self) -> bool {
+        self == BootMedia::HardDisk
+    }
+
+    /// The drive number the booted image gets in DL.
+    pub fn drive(self) -> u8 {
+        match self {
+            BootMedia::NoEmulation => CDROM_DRIVE,
+            BootMedia::HardDisk => FIRST_HD,
+            _ => 0x00,
+        }
+    }
+
+    /// An emulated diskette's size in bytes.
+    pub fn floppy_bytes(self) -> Option<u64> {
+        match self {
+            BootMedia::Floppy12 => Some(1200 * 1024),
+            BootMedia::Floppy144 => Some(1440 * 1024),
+            BootMedia::Floppy288 => Some(2880 * 1024),
+            _ => None,
+        }
+    }
+}
+
+/// The drive an El Torito emulation boot makes of the CD-ROM's image: a
+/// diskette of the media's size, or a hard disk whose geometry (and size)
+/// its MBR's first partition gives (else the rest of the CD-ROM, at most
+/// 2 GiB, in the logical geometry). Read-only, as the CD-ROM is.
+pub fn emulated_drive(cd: &Disk, boot: &ElTorito) -> Result<Disk, DiskError> {
+    let offset = u64::from(boot.load_rba) * CD_SECTOR_SIZE as u64;
+    let rest = (cd.sectors() * CD_SECTOR_SIZE as u64).saturating_sub(offset);
+    if let Some(bytes) = boot.media.floppy_bytes() {
+        return cd.window(MediaKind::Floppy, offset, bytes, None);
+    }
+    let mut mbr = vec![0u8; CD_SECTOR_SIZE];
+    cd.read(u64::from(boot.load_rba), &mut mbr)?;
+    let geometry = (0..4).find_map(|i| {
+        let e = &mbr[0x1BE + 16 * i..0x1BE + 16 * (i + 1)];
+        let (head, sector) = (u32::from(e[5]), u32::from(e[6] & 0x3F));
+        let cyl = u32::from(e[7]) | (u32::from(e[6] & 0xC0) << 2);
+        (e[4] != 0 && sector != 0).then_some(Chs {
+            cylinders: cyl + 1,
+            heads: head + 1,
+            sectors: sector,
+        })
+    });
+    let len = match geometry {
+        Some(g) => u64::from(g.cylinders) * u64::from(g.heads) * u64::from(g.sectors) * 512,
+        None => rest.min(2 << 30),
+    };
+    cd.window(
+        MediaKind::HardDisk,
+        offset,
+        len.min(rest.max(512)),
+        geometry,
+    )
+}
+
 /// What the boot catalog's initial entry says (El Torito 2.4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ElTorito {
+    /// The boot media type: no emulation, a diskette or a hard disk.
+    pub media: BootMedia,
     /// Real-mode segment the image is loaded at (07C0h when the entry says 0).
     pub load_segment: u16,
     /// Virtual (512-byte) sectors to load.
@@ -128,9 +215,9 @@ pub enum ElToritoError {
     /// The boot catalog's initial entry is not marked bootable (88h).
     #[error("the boot catalog's initial entry is not bootable")]
     NotBootable,
-    /// The image uses diskette or hard-disk emulation, not no-emulation.
-    #[error("the boot image uses {0} emulation; only no-emulation images are supported")]
-    Emulation(&'static str),
+    /// The entry's media type is none El Torito defines.
+    #[error("the boot catalog's initial entry has an unknown media type {0}")]
+    UnknownMedia(u8),
     /// Reading a sector of the CD-ROM failed.
     #[error("cannot read the CD-ROM: {0}")]
     Read(String),
@@ -176,16 +263,20 @@ pub fn el_torito(cd: &Disk) -> Result<ElTorito, ElToritoError> {
     if e[0] != 0x88 {
         return Err(ElToritoError::NotBootable);
     }
-    match e[1] & 0x0F {
-        0 => {}
-        1..=3 => return Err(ElToritoError::Emulation("diskette")),
-        _ => return Err(ElToritoError::Emulation("hard disk")),
-    }
+    let media = match e[1] & 0x0F {
+        0 => BootMedia::NoEmulation,
+        1 => BootMedia::Floppy12,
+        2 => BootMedia::Floppy144,
+        3 => BootMedia::Floppy288,
+        4 => BootMedia::HardDisk,
+        m => return Err(ElToritoError::UnknownMedia(m)),
+    };
     let load_segment = match u16::from_le_bytes([e[2], e[3]]) {
         0 => DEFAULT_LOAD_SEGMENT,
         s => s,
     };
     Ok(ElTorito {
+        media,
         load_segment,
         sector_count: u16::from_le_bytes([e[6], e[7]]),
         load_rba: u32::from_le_bytes([e[8], e[9], e[10], e[11]]),

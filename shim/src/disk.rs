@@ -230,6 +230,56 @@ pub struct Attach {
     pub format: Option<crate::image::ImageFormat>,
 }
 
+/// A drive's device, shared with the windows onto it.
+#[derive(Clone)]
+struct Shared(std::sync::Arc<std::sync::Mutex<Box<dyn BlockDevice>>>);
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Box<dyn BlockDevice>> {
+        match self.0.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+}
+
+/// `len` bytes of another device from `offset`, read-only (zeros past the
+/// base's end).
+struct Window {
+    base: Shared,
+    offset: u64,
+    len: u64,
+}
+
+impl BlockDevice for Window {
+    fn size(&self) -> u64 {
+        self.len
+    }
+    fn read_at(&self, buf: &mut [u8], offset: u64) -> std::io::Result<usize> {
+        if offset >= self.len {
+            return Ok(0);
+        }
+        let n = buf.len().min((self.len - offset) as usize);
+        let at = self.offset.saturating_add(offset);
+        let base = self.base.lock();
+        let mut got = 0;
+        while got < n {
+            match base.read_at(&mut buf[got..n], at + got as u64)? {
+                0 => break,
+                k => got += k,
+            }
+        }
+        buf[got..n].fill(0);
+        Ok(n)
+    }
+    fn write_at(&self, _data: &[u8], _offset: u64) -> std::io::Result<()> {
+        Err(std::io::Error::other("an emulated drive is read-only"))
+    }
+    fn flush(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// A disk in memory, of a fixed size (for tests and embedders).
 pub struct MemDisk(std::sync::Mutex<Vec<u8>>);
 
@@ -500,7 +550,8 @@ impl BlockDevice for RawFile {
 
 /// A block device attached as a floppy, hard disk or CD-ROM.
 pub struct Disk {
-    dev: Box<dyn BlockDevice>,
+    /// Shared (behind a lock) with the drives an El Torito CD-ROM emulates.
+    dev: Shared,
     /// The name errors give it (the image's path).
     name: String,
     /// Whether the image's shrinking has been logged.
@@ -578,7 +629,7 @@ impl Disk {
             None => Chs::logical(sectors),
         };
         Ok(Disk {
-            dev,
+            dev: Shared(std::sync::Arc::new(std::sync::Mutex::new(dev))),
             name: name.into(),
             shrink_logged: std::sync::atomic::AtomicBool::new(false),
             kind,
@@ -588,6 +639,34 @@ impl Disk {
             read_only,
             floppy,
         })
+    }
+
+    /// A read-only drive of `kind` over `len` bytes of this disk from byte
+    /// `offset` (an El Torito emulated diskette or hard disk on a CD-ROM):
+    /// a diskette's geometry from its size, a hard disk's `geometry` (from
+    /// its partition table) or else the logical one.
+    pub fn window(
+        &self,
+        kind: MediaKind,
+        offset: u64,
+        len: u64,
+        geometry: Option<Chs>,
+    ) -> Result<Disk, DiskError> {
+        let dev = Box::new(Window {
+            base: self.dev.clone(),
+            offset,
+            len,
+        });
+        let mut d = Disk::new(
+            dev,
+            kind,
+            true,
+            &format!("{} (emulated {kind:?})", self.name),
+        )?;
+        if let (Some(g), MediaKind::HardDisk) = (geometry, kind) {
+            d.geometry = g;
+        }
+        Ok(d)
     }
 
     /// What kind of drive this is.
@@ -648,8 +727,8 @@ impl Disk {
         // The image may have shrunk since it was attached (another process
         // truncated it): a transfer past its new end is an error, never
         // zeros read or the file grown back.
-        let attached = self.dev.size();
-        let now = self.dev.current_size()?;
+        let attached = self.dev.lock().size();
+        let now = self.dev.lock().current_size()?;
         if now < attached && offset + len as u64 > now {
             if !self
                 .shrink_logged
@@ -672,7 +751,7 @@ impl Disk {
 
     /// The file descriptor behind the drive, if its device has one.
     pub fn raw_fd(&self) -> Option<std::os::fd::RawFd> {
-        self.dev.raw_fd()
+        self.dev.lock().raw_fd()
     }
 
     /// Reads `buf.len() / sector_size` sectors from `lba`. Bytes past the
@@ -686,7 +765,7 @@ impl Disk {
     /// Bytes past the end of the file read as zero, as in [`Disk::read`].
     pub fn read_into(&self, lba: u64, dst: &VolatileSlice) -> Result<(), DiskError> {
         let offset = self.check_range(lba, dst.len())?;
-        self.dev.read_into(dst, offset)?;
+        self.dev.lock().read_into(dst, offset)?;
         Ok(())
     }
 
@@ -697,14 +776,14 @@ impl Disk {
             return Err(DiskError::ReadOnly);
         }
         let offset = self.check_range(lba, data.len())?;
-        self.dev.write_at(data, offset)?;
+        self.dev.lock().write_at(data, offset)?;
         Ok(())
     }
 
     /// Makes every write so far durable in the image file.
     pub fn flush(&self) -> Result<(), DiskError> {
         if !self.read_only {
-            self.dev.flush()?;
+            self.dev.lock().flush()?;
         }
         Ok(())
     }

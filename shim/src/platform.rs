@@ -407,7 +407,11 @@ mod tests {
         let m = MemoryMap::new(128 * MIB).unwrap();
         let p = Platform::new(4, false);
         let t = tables(&p, &m);
-        assert_eq!(t.len(), 3, "no ACPI: the MP floating pointer and table, SMBIOS's");
+        assert_eq!(
+            t.len(),
+            3,
+            "no ACPI: the MP floating pointer and table, SMBIOS's"
+        );
         assert_eq!(t[2].addr, m.tables_base() + crate::smbios::TABLE_OFFSET);
         let fp = find(&t, b"_MP_");
         assert_eq!(fp.addr, MP_FLOATING_ADDR);

@@ -4,6 +4,7 @@
 //! and EDD 3.0 or El Torito differ, the spec wins (noted on the function).
 
 use super::{Ctx, Service, Status};
+use crate::boot::BootMedia;
 use crate::disk::{Disk, DiskError, MediaKind, CDROM_DRIVE, FIRST_HD, SECTOR_SIZE};
 use crate::mem::real_addr;
 use crate::regs::Regs;
@@ -38,8 +39,11 @@ pub const SERVICE: Service = Service {
         function!(0x42, int13_42_extended_read),
         function!(0x43, int13_43_extended_write),
         function!(0x44, int13_44_extended_verify),
+        function!(0x45, int13_45_lock_unlock),
+        function!(0x46, int13_46_eject),
         function!(0x47, int13_47_extended_seek),
         function!(0x48, int13_48_get_extended_parameters),
+        function!(0x49, int13_49_extended_media_change),
         function!(0x4B, int13_4b_emulation_status),
     ],
     unsupported: Status::Fail(DISK_RET_EPARAM),
@@ -81,7 +85,7 @@ fn status_field(dl: u8) -> u16 {
 
 /// The drive behind DL, or the "bad parameter" status.
 fn drive<'a>(r: &Regs, ctx: &Ctx<'a>) -> Result<&'a Disk, Status> {
-    ctx.drives.get(r.dl()).ok_or(Status::Fail(DISK_RET_EPARAM))
+    ctx.disk(r.dl()).ok_or(Status::Fail(DISK_RET_EPARAM))
 }
 
 /// A drive with the EDD and housekeeping functions: a hard disk or the
@@ -296,7 +300,7 @@ pub fn int13_08_get_parameters(r: &mut Regs, ctx: &mut Ctx) -> Status {
             r.set_bx(u16::from(f.drive_type));
             r.es = abi::ROM_SEGMENT;
             r.set_di(abi::rom::DISKETTE_PARAMS);
-            r.set_dl(ctx.drives.floppies());
+            r.set_dl(ctx.floppy_count());
             g.cylinders - 1
         }
         None => {
@@ -568,12 +572,15 @@ pub fn int13_48_get_extended_parameters(r: &mut Regs, ctx: &mut Ctx) -> Status {
 const SPEC_PACKET_SIZE: u8 = size_of::<SpecificationPacket>() as u8;
 
 /// INT 13h AH=4Bh — El Torito: AL=00h terminate disk emulation, AL=01h get
-/// emulation status; in: DL=drive (or 7Fh: any), DS:SI=buffer of 13h bytes;
-/// out: the specification packet (El Torito 1.0, table 12): size 13h, media
-/// type 0 (no emulation), the drive number, controller 0, the image's LBA,
-/// the catalog's LBA as device specification, the load segment and the
-/// count of virtual sectors loaded. Fails with 01h when nothing booted
-/// from the CD-ROM.
+/// emulation status; in: DL=drive (the emulated drive, E0h, or 7Fh: any),
+/// DS:SI=buffer of 13h bytes; out: the specification packet (El Torito
+/// 1.0, table 12): size 13h, the media type (0 no emulation, 1-3 the
+/// 1.2/1.44/2.88 MB diskettes, 4 hard disk), the drive number, controller
+/// 0, the image's LBA, the load segment, the count of virtual sectors
+/// loaded and, for a diskette, its cylinder, sector and head counts.
+/// AL=00h then ends the emulation: the drive is gone and the real drives
+/// take their numbers back. Fails with 01h when nothing booted from the
+/// CD-ROM.
 pub fn int13_4b_emulation_status(r: &mut Regs, ctx: &mut Ctx) -> Status {
     if r.al() > 1 {
         return Status::Fail(DISK_RET_EPARAM);
@@ -581,24 +588,97 @@ pub fn int13_4b_emulation_status(r: &mut Regs, ctx: &mut Ctx) -> Status {
     let Some(boot) = ctx.state.cdrom_boot else {
         return Status::Fail(DISK_RET_EPARAM);
     };
-    if r.dl() != CDROM_DRIVE && r.dl() != 0x7F {
+    let emulating = boot.media != BootMedia::NoEmulation && !ctx.state.emulation_ended;
+    let drive = if emulating {
+        boot.media.drive()
+    } else {
+        CDROM_DRIVE
+    };
+    if ![drive, CDROM_DRIVE, 0x7F].contains(&r.dl()) {
         return Status::Fail(DISK_RET_EPARAM);
     }
-    let p = SpecificationPacket {
+    let mut p = SpecificationPacket {
         size: SPEC_PACKET_SIZE,
-        media_type: 0x00, // no emulation
-        drive: CDROM_DRIVE,
+        media_type: if emulating { boot.media.code() } else { 0 },
+        drive,
         controller: 0,
         image_lba: boot.load_rba.into(),
         load_segment: boot.load_segment.into(),
         sector_count: boot.sector_count.into(),
-        // The rest (device specification, user buffer, an emulated
-        // diskette's CHS) is zero without emulation.
+        // The device specification and user buffer are zero: no ATAPI
+        // controller, no user buffer.
         ..SpecificationPacket::new_zeroed()
     };
-    match ctx.mem.write(real_addr(r.ds, r.si()), p.as_bytes()) {
-        Ok(()) => Status::Ok,
-        Err(_) => Status::Fail(DISK_RET_EPARAM),
+    if let (true, Some(g)) = (emulating, ctx.emulated.map(|d| d.geometry())) {
+        if boot.media.floppy_bytes().is_some() {
+            p.cylinders = g.cylinders as u8;
+            p.sectors = (((g.cylinders >> 2) & 0xC0) | (g.sectors & 0x3F)) as u8;
+            p.heads = g.heads as u8;
+        }
+    }
+    if ctx
+        .mem
+        .write(real_addr(r.ds, r.si()), p.as_bytes())
+        .is_err()
+    {
+        return Status::Fail(DISK_RET_EPARAM);
+    }
+    if r.al() == 0 && emulating {
+        ctx.state.emulation_ended = true;
+    }
+    Status::Ok
+}
+
+/// INT 13h AH=45h — lock or unlock the medium; in: AL=00h lock, 01h unlock,
+/// 02h status, DL=drive; out: AL=01h locked / 00h unlocked. The CD-ROM
+/// counts its locks (up to 255: B4h past that; unlocking an unlocked drive:
+/// B0h); a hard disk always succeeds (EDD 3.0, SeaBIOS).
+pub fn int13_45_lock_unlock(r: &mut Regs, ctx: &mut Ctx) -> Status {
+    let disk = match non_floppy(r, ctx) {
+        Ok(d) => d,
+        Err(s) => return s,
+    };
+    if disk.kind() != MediaKind::Cdrom {
+        return Status::Ok;
+    }
+    let locks = ctx.state.cdrom_locks;
+    match r.al() {
+        0x00 if locks == u8::MAX => return Status::Fail(DISK_RET_ELOCKCOUNT),
+        0x00 => ctx.state.cdrom_locks = locks + 1,
+        0x01 if locks == 0 => {
+            r.set_al(0); // the state: unlocked (as SeaBIOS answers)
+            return Status::Fail(DISK_RET_ENOTLOCKED);
+        }
+        0x01 => ctx.state.cdrom_locks = locks - 1,
+        0x02 => {}
+        _ => return Status::Fail(DISK_RET_EPARAM),
+    }
+    r.set_al(u8::from(ctx.state.cdrom_locks > 0));
+    Status::Ok
+}
+
+/// INT 13h AH=46h — eject the medium; in: DL=drive; out: CF=0, or B1h while
+/// the CD-ROM is locked. The image stays attached (a virtual tray has
+/// nothing to eject); a hard disk always succeeds (SeaBIOS).
+pub fn int13_46_eject(r: &mut Regs, ctx: &mut Ctx) -> Status {
+    let disk = match non_floppy(r, ctx) {
+        Ok(d) => d,
+        Err(s) => return s,
+    };
+    if disk.kind() == MediaKind::Cdrom && ctx.state.cdrom_locks > 0 {
+        return Status::Fail(DISK_RET_ELOCKED);
+    }
+    Status::Ok
+}
+
+/// INT 13h AH=49h — extended media change; in: DL=drive; out: a hard disk
+/// CF=0 (never changed); the CD-ROM CF=1, AH=06h (media may have changed),
+/// as SeaBIOS answers.
+pub fn int13_49_extended_media_change(r: &mut Regs, ctx: &mut Ctx) -> Status {
+    match non_floppy(r, ctx) {
+        Ok(d) if d.kind() == MediaKind::Cdrom => Status::Fail(DISK_RET_ECHANGED),
+        Ok(_) => Status::Ok,
+        Err(s) => s,
     }
 }
 

@@ -2,8 +2,9 @@
 //! device of the boot order.
 
 use super::{Ctx, Function, Select, Service, Status, Stop};
-use crate::boot::{boot_image, BootDevice};
+use crate::boot::{boot_image, BootDevice, BootMedia};
 use crate::regs::Regs;
+use abi::bda;
 
 /// INT 19h: the bootstrap loader.
 pub const SERVICE: Service = Service {
@@ -88,8 +89,25 @@ fn try_boot(dev: BootDevice, r: &mut Regs, ctx: &mut Ctx) -> Result<(), String> 
     if !ctx.mem.is_ram(load, image.bytes.len()) || ctx.mem.write(load, &image.bytes).is_err() {
         return Err(format!("no RAM for the boot image at {load:#x}"));
     }
-    if image.cdrom.is_some() {
-        ctx.state.cdrom_boot = image.cdrom;
+    if let Some(boot) = image.cdrom {
+        ctx.state.cdrom_boot = Some(boot);
+        ctx.state.emulation_ended = false;
+        // The emulated drive joins the BDA's counts (it is made when this
+        // call returns, see Bios::follow_emulation).
+        match boot.media {
+            BootMedia::NoEmulation => {}
+            BootMedia::HardDisk => {
+                let n = ctx.bda_u8(bda::HD_COUNT);
+                ctx.set_bda_u8(bda::HD_COUNT, n.saturating_add(1));
+            }
+            _ => {
+                // Equipment word: bit 0 diskettes present, bits 6-7 their
+                // count less one.
+                let n = ctx.drives.floppies() + 1;
+                let eq = (ctx.bda_u16(bda::EQUIPMENT) & !0x00C1) | 1 | (u16::from(n - 1) << 6);
+                ctx.set_bda_u16(bda::EQUIPMENT, eq);
+            }
+        }
     }
     // Enter at segment & F000h, as SeaBIOS: 07C0:0000 becomes 0000:7C00.
     let (cs, ip) = if segment == 0 {

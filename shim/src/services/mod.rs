@@ -9,7 +9,7 @@
 
 use crate::boot::{BootDevice, ElTorito};
 use crate::clock::Clock;
-use crate::disk::Drives;
+use crate::disk::{Disk, Drives, MediaKind, FIRST_HD};
 use crate::keyboard::KeySource;
 use crate::mem::{bda_addr, Memory};
 use crate::memmap::MemoryMap;
@@ -91,8 +91,12 @@ pub enum Stop {
 pub struct BiosState {
     /// Index in the boot order of the next device INT 19h/18h tries.
     pub boot_next: usize,
-    /// The no-emulation image booted from CD-ROM, if any (INT 13h AH=4Bh).
+    /// The El Torito image booted from CD-ROM, if any (INT 13h AH=4Bh).
     pub cdrom_boot: Option<ElTorito>,
+    /// The guest ended the boot image's emulation (INT 13h AX=4B00h).
+    pub emulation_ended: bool,
+    /// Locks on the CD-ROM's door (INT 13h AH=45h).
+    pub cdrom_locks: u8,
     /// When the INT 15h AH=86h wait in progress ends.
     pub wait_until: Option<std::time::Instant>,
     /// Seconds the guest moved the RTC by (INT 1Ah AH=03h/05h).
@@ -107,6 +111,9 @@ pub struct Ctx<'a> {
     pub mem: &'a mut dyn Memory,
     /// The attached diskette, hard disks and CD-ROM.
     pub drives: &'a Drives,
+    /// The drive an El Torito CD-ROM boot emulates (00h or 80h), while it
+    /// does: [`Ctx::disk`] renumbers the real drives around it.
+    pub emulated: Option<&'a Disk>,
     /// The boot order INT 19h/18h walk.
     pub boot_order: &'a [BootDevice],
     /// What the BIOS keeps across calls.
@@ -125,6 +132,31 @@ pub struct Ctx<'a> {
     pub tables: &'a [crate::platform::Blob],
     /// Set by a handler to end the run after this call.
     pub stop: Option<Stop>,
+}
+
+impl<'a> Ctx<'a> {
+    /// The drive behind an INT 13h drive number. While an El Torito
+    /// emulation runs, its drive takes 00h (the real diskette moves to
+    /// 01h) or 80h (the real hard disks move up one), as El Torito 1.0
+    /// (3.0) has it.
+    pub fn disk(&self, dl: u8) -> Option<&'a Disk> {
+        let drives: &'a Drives = self.drives;
+        let Some(e) = self.emulated else {
+            return drives.get(dl);
+        };
+        match (e.kind(), dl) {
+            (MediaKind::Floppy, 0x00) | (MediaKind::HardDisk, FIRST_HD) => Some(e),
+            (MediaKind::Floppy, 0x01) => drives.floppy.as_ref(),
+            (MediaKind::HardDisk, 0x81..=0x84) => drives.hard.get(usize::from(dl - 0x81)),
+            _ => drives.get(dl),
+        }
+    }
+
+    /// Diskette drives, an emulated one included.
+    pub fn floppy_count(&self) -> u8 {
+        let emulated = self.emulated.is_some_and(|e| e.kind() == MediaKind::Floppy);
+        self.drives.floppies() + u8::from(emulated)
+    }
 }
 
 impl Ctx<'_> {

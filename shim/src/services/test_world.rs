@@ -92,6 +92,7 @@ impl World {
         let mut ctx = Ctx {
             mem: &mut self.mem,
             drives: &self.drives,
+            emulated: None,
             boot_order: &self.order,
             state: &mut self.state,
             com1: Some(&mut self.com1),

@@ -485,3 +485,53 @@ pub(super) fn cdrom_check(run: &Run) {
     assert!(c(run, 26) && w(run, 27) >> 8 == 0x01, "no CHS on a CD");
     assert!(c(run, 28), "read-only");
 }
+
+/// The CD-ROM's door: AH=45h locks, AH=46h eject, AH=49h media change
+/// (and a hard disk's answers to them).
+pub(super) fn cdrom_door_guest() -> Vec<u8> {
+    guest_with_entry(|r| {
+        disk_call(r, 0x4502, 0, 0xE0)?; // 2-3 lock status
+        disk_call(r, 0x4500, 0, 0xE0)?; // 4-5 lock
+        disk_call(r, 0x4600, 0, 0xE0)?; // 6-7 eject while locked
+        disk_call(r, 0x4501, 0, 0xE0)?; // 8-9 unlock
+        disk_call(r, 0x4501, 0, 0xE0)?; // 10-11 unlock, not locked
+        disk_call(r, 0x4900, 0, 0xE0)?; // 12-13 extended media change
+        disk_call(r, 0x4500, 0, 0x80)?; // 14-15 a hard disk: always fine
+        disk_call(r, 0x4900, 0, 0x80)?; // 16-17
+        Ok(())
+    })
+}
+
+pub(super) fn cdrom_door_check(run: &Run) {
+    assert_eq!(
+        (c(run, 2), w(run, 3) & 0xFF),
+        (false, 0),
+        "AX=4502h: unlocked"
+    );
+    assert_eq!(
+        (c(run, 4), w(run, 5) & 0xFF),
+        (false, 1),
+        "AX=4500h: locked"
+    );
+    assert!(
+        c(run, 6) && w(run, 7) >> 8 == 0xB1,
+        "AH=46h: locked in the drive"
+    );
+    assert_eq!(
+        (c(run, 8), w(run, 9) & 0xFF),
+        (false, 0),
+        "AX=4501h: unlocked"
+    );
+    assert!(
+        c(run, 10) && w(run, 11) >> 8 == 0xB0,
+        "AX=4501h: not locked"
+    );
+    assert!(
+        c(run, 12) && w(run, 13) >> 8 == 0x06,
+        "AH=49h: media may have changed"
+    );
+    assert!(
+        !c(run, 14) && !c(run, 16),
+        "a hard disk locks and never changes"
+    );
+}

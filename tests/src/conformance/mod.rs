@@ -399,6 +399,14 @@ pub fn cases() -> Vec<Case> {
             check: int13::cdrom_check,
         },
         Case {
+            name: "cdrom_door",
+            covers: &[(0x13, Ah(0x45)), (0x13, Ah(0x46)), (0x13, Ah(0x49))],
+            setup: Setup::Cdrom,
+            slots: 18,
+            guest: int13::cdrom_door_guest,
+            check: int13::cdrom_door_check,
+        },
+        Case {
             name: "serial",
             covers: &[(0x14, Ah(0x00)), (0x14, Ah(0x01)), (0x14, Ah(0x03))],
             setup: Setup::Disk,

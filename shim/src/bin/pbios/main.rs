@@ -74,7 +74,8 @@ struct Args {
     /// Diskette image for drive 00h (360K, 720K, 1.2M, 1.44M or 2.88M).
     #[arg(long, value_name = "IMG")]
     floppy: Option<PathBuf>,
-    /// ISO image for the CD-ROM, drive E0h (El Torito no-emulation boot).
+    /// ISO image for the CD-ROM, drive E0h (El Torito: a no-emulation image,
+    /// or a diskette or hard-disk image the BIOS emulates as drive 00h/80h).
     #[arg(long, value_name = "ISO")]
     cdrom: Option<PathBuf>,
     /// Boot order: a comma-separated list of floppy, disk and cdrom (or

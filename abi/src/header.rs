@@ -20,7 +20,7 @@
 //! | 28 | 4 | linear address of the private-service trap (a `trap; ret` routine the 32-bit POST calls) |
 //! | 32 | 4 | linear address of the trap entry (`trap; iret`) every stub calls |
 //! | 36 | 2 | offset in F000h of the mailbox routine ([`crate::mailbox`]) |
-//! | 38 | 2 | reserved, 0 |
+//! | 38 | 2 | offset in F000h of the 16-bit PCI BIOS (`pci16`, entered by a jump from INT 1Ah AH=B1h); 0: none |
 
 use crate::TrapKind;
 
@@ -57,6 +57,8 @@ pub mod field {
     pub const TRAP_ENTRY: usize = 32;
     /// Offset in F000h of the mailbox routine (u16).
     pub const MAILBOX_ENTRY: usize = 36;
+    /// Offset in F000h of the guest-side 16-bit PCI BIOS, 0 if none (u16).
+    pub const PCI_ENTRY: usize = 38;
 }
 
 /// A parsed ROM header.
@@ -88,6 +90,10 @@ pub struct RomHeader {
     pub trap_entry: u32,
     /// Offset in F000h of the mailbox routine ([`crate::mailbox`]).
     pub mailbox_entry: u16,
+    /// Offset in F000h of the ROM's 16-bit PCI BIOS, which INT 1Ah AH=B1h
+    /// jumps to with the caller's IRET frame on the stack (0: the ROM has
+    /// none, and the host answers "no PCI BIOS").
+    pub pci_entry: u16,
 }
 
 /// Why a ROM header was refused.
@@ -141,6 +147,7 @@ impl RomHeader {
             private_trap: u32_at(rom, field::PRIVATE_TRAP),
             trap_entry: u32_at(rom, field::TRAP_ENTRY),
             mailbox_entry: u16_at(rom, field::MAILBOX_ENTRY),
+            pci_entry: u16_at(rom, field::PCI_ENTRY),
         };
         if h.rom_size as usize != crate::ROM_SIZE {
             return Err(HeaderError::BadField("ROM size"));
@@ -168,6 +175,9 @@ impl RomHeader {
         }
         if !(crate::rom::RUNTIME16..crate::rom::STUB_TABLE).contains(&h.mailbox_entry) {
             return Err(HeaderError::BadField("mailbox entry"));
+        }
+        if h.pci_entry != 0 && h.pci_entry < crate::rom::POST32 {
+            return Err(HeaderError::BadField("PCI BIOS entry"));
         }
         Ok(h)
     }

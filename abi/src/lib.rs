@@ -58,6 +58,10 @@ pub mod rom {
     pub const SMBIOS_SLOT: u16 = 0xE000;
     /// Bytes of [`SMBIOS_SLOT`].
     pub const SMBIOS_SLOT_SIZE: usize = 64;
+    /// The BIOS32 service directory's 16-byte header (F000:E040, found by
+    /// scanning E0000h-FFFFFh for `_32_` on 16-byte boundaries); its
+    /// checksum byte (offset 10) is set by `cargo xtask rom`.
+    pub const BIOS32_DIRECTORY: u16 = 0xE040;
     /// POST entry point (IBM PC/AT: F000:E05B).
     pub const POST_ENTRY: u16 = 0xE05B;
     /// NMI handler, INT 02h (F000:E2C3): a bare IRET.

@@ -373,6 +373,7 @@ impl Bios {
             memmap: &self.memmap,
             tables: &self.tables,
             stop: None,
+            pci_entry: Some(self.header.pci_entry).filter(|&e| e != 0),
         };
         let status = match function {
             Some(f) => (f.handler)(regs, &mut ctx),
@@ -392,7 +393,7 @@ impl Bios {
         if answer == Status::Wait {
             self.wait(v, regs, mem);
         }
-        if answer == Status::Jump && self.stats.booted.is_none() {
+        if answer == Status::Jump && matches!(v, 0x18 | 0x19) && self.stats.booted.is_none() {
             self.stats.booted = Some(Instant::now());
             self.stats.calls_at_boot = self.stats.calls;
         }

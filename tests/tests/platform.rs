@@ -673,3 +673,283 @@ fn guest_finds_smbios_in_the_f_segment() {
     );
     assert!(strings_of[&1].contains(&"S-1".to_string()));
 }
+
+#[test]
+fn pci_bios_finds_the_machines_devices() {
+    // INT 1Ah AH=B1h, the 16-bit PCI BIOS: the installation check, finding
+    // QEMU's i440FX host bridge by ID and its PIIX ISA bridge by class,
+    // reading their configuration space, and the errors.
+    let run = boot(&guest(|a| {
+        let pci = |a: &mut CodeAssembler, ax_in: u32| -> Result<(), IcedError> {
+            a.mov(ax, ax_in)?;
+            a.int(0x1A)
+        };
+        a.xor(edi, edi)?;
+        pci(a, 0xB101)?;
+        save_flags(a, 0)?;
+        save(a, 1, ax)?;
+        save(a, 2, bx)?;
+        save(a, 3, cx)?;
+        save(a, 4, dx)?;
+        a.shr(edx, 16u32)?;
+        save(a, 5, dx)?;
+        a.mov(eax, edi)?;
+        save(a, 6, ax)?;
+        a.shr(eax, 16u32)?;
+        save(a, 7, ax)?;
+        // B102h: 8086:1237 (i440FX), index 0.
+        a.mov(cx, 0x1237u32)?;
+        a.mov(dx, 0x8086u32)?;
+        a.xor(si, si)?;
+        a.mov(bx, 0xFFFFu32)?;
+        pci(a, 0xB102)?;
+        save_flags(a, 8)?;
+        save(a, 9, ax)?;
+        save(a, 10, bx)?;
+        // B103h: class 060100h (PCI-to-ISA bridge), index 0.
+        a.mov(ecx, 0x0006_0100u32)?;
+        a.xor(si, si)?;
+        a.mov(bx, 0xFFFFu32)?;
+        pci(a, 0xB103)?;
+        save_flags(a, 11)?;
+        save(a, 12, ax)?;
+        save(a, 13, bx)?;
+        // B10Ah: dword 0 of the bridge found (BX kept), B108h byte 0Bh (class).
+        a.mov(di, 0u32)?;
+        pci(a, 0xB10A)?;
+        save_flags(a, 14)?;
+        save(a, 15, cx)?;
+        a.shr(ecx, 16u32)?;
+        save(a, 16, cx)?;
+        a.mov(di, 0x0Bu32)?;
+        pci(a, 0xB108)?;
+        save(a, 17, cx)?;
+        // B109h at an odd register: 87h; B102h with vendor FFFFh: 83h;
+        // an unknown function: 81h.
+        a.mov(di, 1u32)?;
+        pci(a, 0xB109)?;
+        save_flags(a, 18)?;
+        save(a, 19, ax)?;
+        a.mov(dx, 0xFFFFu32)?;
+        pci(a, 0xB102)?;
+        save_flags(a, 20)?;
+        save(a, 21, ax)?;
+        pci(a, 0xB1FF)?;
+        save_flags(a, 22)?;
+        save(a, 23, ax)?;
+        // B102h for a device that is not there: 86h.
+        a.mov(cx, 0xBEEFu32)?;
+        a.mov(dx, 0x1234u32)?;
+        a.xor(si, si)?;
+        pci(a, 0xB102)?;
+        save_flags(a, 24)?;
+        save(a, 25, ax)?;
+        // B10Eh: the routing options into a buffer of 100h bytes at 0:3000h.
+        a.mov(word_ptr(0x2000u32), 0x100u32)?;
+        a.mov(word_ptr(0x2002u32), 0x3000u32)?;
+        a.mov(word_ptr(0x2004u32), 0u32)?;
+        a.xor(bx, bx)?;
+        a.mov(es, bx)?;
+        a.mov(di, 0x2000u32)?;
+        a.mov(bx, 0xFFFFu32)?;
+        pci(a, 0xB10E)?;
+        save_flags(a, 26)?;
+        save(a, 27, ax)?;
+        a.mov(ax, word_ptr(0x2000u32))?;
+        save(a, 28, ax)?;
+        save(a, 29, bx)?;
+        Ok(())
+    }));
+    assert_eq!(run.exit, pbios::Exit::DebugExit(0), "{}", run.trace);
+    let cf = |i| run.word(i) & 1 != 0;
+    // B101h: present (AH=0), mechanism 1, version 2.10, last bus 0, 'PCI ',
+    // EDI = the 32-bit entry, in the ROM.
+    assert!(!cf(0));
+    assert_eq!(
+        (run.word(1), run.word(2), run.word(3) & 0xFF),
+        (0x0001, 0x0210, 0)
+    );
+    assert_eq!((run.word(4), run.word(5)), (0x4350, 0x2049), "EDX='PCI '");
+    let entry = u32::from(run.word(7)) << 16 | u32::from(run.word(6));
+    assert!((0xF_0000..0x10_0000).contains(&entry), "{entry:#x}");
+    assert!(cf(18) && run.word(19) >> 8 == 0x87, "bad register number");
+    assert!(cf(20) && run.word(21) >> 8 == 0x83, "bad vendor ID");
+    assert!(
+        cf(22) && run.word(23) >> 8 == 0x81,
+        "function not supported"
+    );
+    assert!(cf(24) && run.word(25) >> 8 == 0x86, "device not found");
+    assert_eq!(
+        (cf(26), run.word(27) >> 8, run.word(28), run.word(29)),
+        (false, 0, 0, 0),
+        "no routing entries"
+    );
+    match run.machine.accel() {
+        // QEMU's pc: the i440FX at 00:00.0, the PIIX3 ISA bridge at 00:01.0.
+        pbios::Accel::Tcg => {
+            assert_eq!(
+                (cf(8), run.word(9) >> 8, run.word(10)),
+                (false, 0, 0x0000),
+                "i440FX"
+            );
+            assert_eq!(
+                (cf(11), run.word(12) >> 8, run.word(13)),
+                (false, 0, 0x0008),
+                "PIIX3 at 00:01.0"
+            );
+            assert_eq!(
+                (cf(14), run.word(15), run.word(16)),
+                (false, 0x8086, 0x7000),
+                "PIIX3's IDs"
+            );
+            assert_eq!(run.word(17) & 0xFF, 0x06, "base class: bridge");
+        }
+        // pbios's KVM machine has a configuration space with nothing in it.
+        _ => {
+            assert!(cf(8) && run.word(9) >> 8 == 0x86, "no host bridge on KVM");
+            assert!(cf(11) && run.word(12) >> 8 == 0x86);
+        }
+    }
+}
+
+#[test]
+fn bios32_directory_hands_out_the_32_bit_pci_bios() {
+    // As a 32-bit kernel does: scan E0000h-FFFFFh for "_32_", far-call the
+    // directory's entry for "$PCI", then far-call that service (B101h,
+    // B102h, B10Ah) from flat protected mode.
+    const GDT: u32 = 0x6100;
+    const GDTR: u32 = 0x60F0;
+    const FAR: u32 = 0x6000;
+    let assemble = |pm_entry: u32| -> (Vec<u8>, u32) {
+        let mut a = CodeAssembler::new(16).unwrap();
+        (|| -> Result<(), IcedError> {
+            a.cli()?;
+            a.xor(ax, ax)?;
+            a.mov(ds, ax)?;
+            a.mov(ss, ax)?;
+            a.mov(sp, 0x7C00u32)?;
+            // GDT: null, flat 32-bit code (08h), flat 32-bit data (10h).
+            let gdt: [u8; 24] = [
+                0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0, 0, 0x9A, 0xCF, 0, 0xFF, 0xFF, 0, 0, 0,
+                0x92, 0xCF, 0,
+            ];
+            for (i, b) in gdt.iter().enumerate() {
+                a.mov(byte_ptr(GDT + i as u32), u32::from(*b))?;
+            }
+            a.mov(word_ptr(GDTR), 0x17u32)?;
+            a.mov(dword_ptr(GDTR + 2), GDT)?;
+            a.lgdt(word_ptr(GDTR))?;
+            a.mov(eax, cr0)?;
+            a.or(eax, 1)?;
+            a.mov(cr0, eax)?;
+            a.jmp_far(0x08, pm_entry)
+        })()
+        .unwrap();
+        let mut b = CodeAssembler::new(32).unwrap();
+        (|| -> Result<(), IcedError> {
+            b.mov(ax, 0x10u32)?;
+            b.mov(ds, ax)?;
+            b.mov(es, ax)?;
+            b.mov(ss, ax)?;
+            b.mov(esp, 0x7B00u32)?;
+            let slot32 = |i: u64| slot(i) as u32;
+            let mut scan = b.create_label();
+            let mut found = b.create_label();
+            let mut end = b.create_label();
+            b.mov(esi, 0xE_0000u32)?;
+            b.set_label(&mut scan)?;
+            b.cmp(dword_ptr(esi), 0x5F32_335Fu32)?; // "_32_"
+            b.je(found)?;
+            b.add(esi, 16u32)?;
+            b.cmp(esi, 0x10_0000u32)?;
+            b.jb(scan)?;
+            b.jmp(end)?;
+            b.set_label(&mut found)?;
+            b.mov(dword_ptr(slot32(0)), esi)?;
+            b.mov(eax, dword_ptr(esi + 4))?;
+            b.mov(dword_ptr(FAR), eax)?;
+            b.mov(word_ptr(FAR + 4), 0x08u32)?;
+            b.mov(eax, 0x4943_5024u32)?; // "$PCI"
+            b.xor(ebx, ebx)?;
+            b.call(fword_ptr(FAR))?;
+            b.mov(byte_ptr(slot32(2)), al)?;
+            b.mov(dword_ptr(slot32(3)), ebx)?;
+            b.mov(dword_ptr(slot32(5)), ecx)?;
+            b.mov(dword_ptr(slot32(7)), edx)?;
+            b.add(ebx, edx)?;
+            b.mov(dword_ptr(FAR + 8), ebx)?;
+            b.mov(word_ptr(FAR + 12), 0x08u32)?;
+            let call =
+                |b: &mut CodeAssembler, ax_in: u32, flags_slot: u64| -> Result<(), IcedError> {
+                    b.mov(ax, ax_in)?;
+                    b.call(fword_ptr(FAR + 8))?;
+                    b.pushfd()?;
+                    b.pop(dword_ptr(slot32(flags_slot)))?;
+                    b.mov(word_ptr(slot32(flags_slot + 1)), ax)
+                };
+            call(&mut b, 0xB101, 9)?; // 9-10
+            b.mov(dword_ptr(slot32(11)), edx)?;
+            b.mov(cx, 0x1237u32)?;
+            b.mov(dx, 0x8086u32)?;
+            b.xor(esi, esi)?;
+            b.mov(ebx, 0xFFFFu32)?;
+            call(&mut b, 0xB102, 13)?; // 13-14
+            b.mov(word_ptr(slot32(15)), bx)?;
+            b.xor(edi, edi)?;
+            call(&mut b, 0xB10A, 16)?; // 16-17
+            b.mov(dword_ptr(slot32(18)), ecx)?;
+            // A service the directory does not have: AL=80h.
+            b.mov(eax, 0x5858_5858u32)?;
+            b.call(fword_ptr(FAR))?;
+            b.mov(byte_ptr(slot32(20)), al)?;
+            b.set_label(&mut end)?;
+            b.mov(al, 0u32)?;
+            b.out(0xF4, al)?;
+            let mut spin = b.create_label();
+            b.set_label(&mut spin)?;
+            b.hlt()?;
+            b.jmp(spin)
+        })()
+        .unwrap();
+        let mut code = a.assemble(0x7C00).unwrap();
+        let entry = 0x7C00 + code.len() as u32;
+        code.extend(b.assemble(u64::from(entry)).unwrap());
+        (code, entry)
+    };
+    let (_, entry) = assemble(0x7C00);
+    let (code, entry2) = assemble(entry);
+    assert_eq!(entry, entry2);
+    let run = boot(&boot_sector(&code));
+    assert_eq!(run.exit, pbios::Exit::DebugExit(0), "{}", run.trace);
+    let dword = |i: u64| u32::from(run.word(i + 1)) << 16 | u32::from(run.word(i));
+    assert_eq!(
+        dword(0),
+        0xF_0000 + u32::from(pbios::abi::rom::BIOS32_DIRECTORY),
+        "the directory"
+    );
+    assert_eq!(run.word(2) & 0xFF, 0, "$PCI is there");
+    assert_eq!(
+        (dword(3), dword(5)),
+        (0xF_0000, 0x1_0000),
+        "base and length: the ROM"
+    );
+    assert!(dword(7) < 0x1_0000, "the entry's offset");
+    assert_eq!((run.word(9) & 1, run.word(10)), (0, 0x0001), "B101h");
+    assert_eq!(dword(11), 0x2049_4350, "EDX='PCI '");
+    assert_eq!(run.word(20) & 0xFF, 0x80, "an unknown service");
+    match run.machine.accel() {
+        pbios::Accel::Tcg => {
+            assert_eq!(
+                (run.word(13) & 1, run.word(14) >> 8, run.word(15)),
+                (0, 0, 0),
+                "i440FX at 00:00.0"
+            );
+            assert_eq!(dword(18), 0x1237_8086, "its IDs");
+        }
+        _ => assert_eq!(
+            (run.word(13) & 1, run.word(14) >> 8),
+            (1, 0x86),
+            "no devices on KVM"
+        ),
+    }
+}

@@ -291,6 +291,11 @@ fn flatten(elf: &[u8]) -> Result<Vec<u8>> {
         }
         image[off..end].copy_from_slice(data);
     }
+    // The BIOS32 directory header sums to zero over its 16 bytes (its
+    // entry address is only known after linking).
+    let dir = usize::from(abi::rom::BIOS32_DIRECTORY);
+    image[dir + 10] = 0;
+    image[dir + 10] = 0u8.wrapping_sub(abi::header::checksum(&image[dir..dir + 16]));
     let sum = abi::header::checksum(&image[..abi::ROM_SIZE - 1]);
     image[usize::from(abi::rom::CHECKSUM)] = 0u8.wrapping_sub(sum);
     Ok(image)
@@ -327,6 +332,8 @@ fn check_rom(elf: &[u8], image: &[u8], trap: abi::TrapKind) -> Result<()> {
         ("mailbox_entry", h.mailbox_entry),
         ("dummy_iret", abi::rom::DUMMY_IRET),
         ("smbios_slot", abi::rom::SMBIOS_SLOT),
+        ("bios32_directory", abi::rom::BIOS32_DIRECTORY),
+        ("pci16", h.pci_entry),
         ("diskette_params", abi::rom::DISKETTE_PARAMS),
         ("entry_02", abi::rom::NMI),
         ("entry_19", abi::rom::INT19),
@@ -407,6 +414,13 @@ fn check_rom(elf: &[u8], image: &[u8], trap: abi::TrapKind) -> Result<()> {
         image[slot..slot + abi::rom::SMBIOS_SLOT_SIZE]
             .iter()
             .all(|&b| b == 0),
+    )?;
+    let dir = usize::from(abi::rom::BIOS32_DIRECTORY);
+    want(
+        "BIOS32 directory at F000:E040: _32_, 1 paragraph, sums to zero",
+        &image[dir..dir + 4] == b"_32_"
+            && image[dir + 9] == 1
+            && abi::header::checksum(&image[dir..dir + 16]) == 0,
     )?;
     let date = usize::from(abi::rom::DATE);
     want("BIOS date", &image[date..date + 8] == abi::BIOS_DATE)?;

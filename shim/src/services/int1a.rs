@@ -170,8 +170,18 @@ pub fn int1a_07_cancel_alarm(r: &mut Regs, ctx: &mut Ctx) -> Status {
     Status::Ok
 }
 
-/// INT 1Ah AH=B1h — PCI BIOS; out: CF=1, AH unchanged: no PCI BIOS (the
-/// machine has no PCI devices a guest must find through the BIOS).
-pub fn int1a_b1_pci_bios(_r: &mut Regs, _ctx: &mut Ctx) -> Status {
-    Status::CarrySet
+/// INT 1Ah AH=B1h — PCI BIOS 2.1 (B101h-B10Eh); runs in the guest: the
+/// call continues at the ROM's 16-bit PCI BIOS (F000:`pci16`, named by the
+/// ROM header) with the caller's registers and IRET frame, since the
+/// machine's configuration space is behind ports CF8h/CFCh, which on QEMU
+/// only guest code reaches. With a ROM that has none: CF=1, AH unchanged.
+pub fn int1a_b1_pci_bios(r: &mut Regs, ctx: &mut Ctx) -> Status {
+    match ctx.pci_entry {
+        Some(ip) => {
+            r.cs = abi::ROM_SEGMENT;
+            r.set_ip(ip);
+            Status::Jump
+        }
+        None => Status::CarrySet,
+    }
 }

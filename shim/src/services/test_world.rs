@@ -102,6 +102,7 @@ impl World {
             memmap: &self.map,
             tables: &[],
             stop: None,
+            pci_entry: None,
         };
         // As the dispatcher does: the answer sets CF, ZF and AH.
         let status = f(r, &mut ctx);

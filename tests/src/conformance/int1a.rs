@@ -57,7 +57,7 @@ pub(super) fn clock_check(run: &Run) {
     );
     assert!(!c(run, 22), "06h after 07h");
     assert!(
-        c(run, 26) && w(run, 27) == 0xB101,
-        "B1h: no PCI BIOS, AH kept"
+        !c(run, 26) && w(run, 27) == 0x0001,
+        "B101h: a PCI BIOS, configuration mechanism 1"
     );
 }

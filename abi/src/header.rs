@@ -21,13 +21,16 @@
 //! | 32 | 4 | linear address of the trap entry (`trap; iret`) every stub calls |
 //! | 36 | 2 | offset in F000h of the mailbox routine ([`crate::mailbox`]) |
 //! | 38 | 2 | offset in F000h of the 16-bit PCI BIOS (`pci16`, entered by a jump from INT 1Ah AH=B1h); 0: none |
+//! | 40 | 2 | offset in F000h of the APM BIOS's 16-bit protected-mode entry (`apm16`); 0: none |
+//! | 42 | 2 | offset in F000h of the APM BIOS's 32-bit protected-mode entry (`apm32`); 0: none |
+//! | 44 | 4 | reserved, 0 |
 
 use crate::TrapKind;
 
 /// The header's magic bytes.
 pub const MAGIC: &[u8; 8] = b"PBIOSROM";
 /// Size of the header in bytes.
-pub const HEADER_SIZE: usize = 40;
+pub const HEADER_SIZE: usize = 48;
 
 /// Offsets of the header's fields (used by the ROM's assembly too).
 pub mod field {
@@ -59,6 +62,10 @@ pub mod field {
     pub const MAILBOX_ENTRY: usize = 36;
     /// Offset in F000h of the guest-side 16-bit PCI BIOS, 0 if none (u16).
     pub const PCI_ENTRY: usize = 38;
+    /// Offset in F000h of the APM 16-bit protected-mode entry (u16).
+    pub const APM16_ENTRY: usize = 40;
+    /// Offset in F000h of the APM 32-bit protected-mode entry (u16).
+    pub const APM32_ENTRY: usize = 42;
 }
 
 /// A parsed ROM header.
@@ -94,6 +101,12 @@ pub struct RomHeader {
     /// jumps to with the caller's IRET frame on the stack (0: the ROM has
     /// none, and the host answers "no PCI BIOS").
     pub pci_entry: u16,
+    /// Offsets in F000h of the APM BIOS's 16- and 32-bit protected-mode
+    /// entries, which INT 15h AX=5302h/5303h hand out (0: none; those
+    /// connects then fail).
+    pub apm16_entry: u16,
+    /// See [`RomHeader::apm16_entry`].
+    pub apm32_entry: u16,
 }
 
 /// Why a ROM header was refused.
@@ -148,6 +161,8 @@ impl RomHeader {
             trap_entry: u32_at(rom, field::TRAP_ENTRY),
             mailbox_entry: u16_at(rom, field::MAILBOX_ENTRY),
             pci_entry: u16_at(rom, field::PCI_ENTRY),
+            apm16_entry: u16_at(rom, field::APM16_ENTRY),
+            apm32_entry: u16_at(rom, field::APM32_ENTRY),
         };
         if h.rom_size as usize != crate::ROM_SIZE {
             return Err(HeaderError::BadField("ROM size"));

@@ -25,7 +25,7 @@ extern crate std;
 
 /// Version of this contract. The shim refuses a ROM whose header carries a
 /// different one.
-pub const ABI_VERSION: u16 = 5;
+pub const ABI_VERSION: u16 = 6;
 
 /// Size of the ROM image: one 64 KiB real-mode segment.
 pub const ROM_SIZE: usize = 0x1_0000;

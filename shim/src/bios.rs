@@ -373,7 +373,7 @@ impl Bios {
             memmap: &self.memmap,
             tables: &self.tables,
             stop: None,
-            pci_entry: Some(self.header.pci_entry).filter(|&e| e != 0),
+            rom: &self.header,
         };
         let status = match function {
             Some(f) => (f.handler)(regs, &mut ctx),

@@ -953,3 +953,165 @@ fn bios32_directory_hands_out_the_32_bit_pci_bios() {
         ),
     }
 }
+
+#[test]
+fn apm_protected_mode_interfaces_answer_and_power_off() {
+    // As an APM driver does: connect both protected-mode interfaces in real
+    // mode (5302h, 5303h), make segments on the ROM from what they say,
+    // call the 16-bit entry from 16-bit protected mode (530Ah) and the
+    // 32-bit one from 32-bit (530Eh, 5310h, then 5307h off).
+    const GDT: u32 = 0x6100;
+    const GDTR: u32 = 0x60F0;
+    // GDT: null; flat 32-bit code 08h and data 10h; on the ROM (base
+    // F0000h, 64 KiB) 32-bit code 18h, 16-bit code 20h, data 28h; 16-bit
+    // code 30h and data 38h at 0.
+    let gdt_bytes = || -> Vec<u8> {
+        let gdt: [[u8; 8]; 8] = [
+            [0; 8],
+            [0xFF, 0xFF, 0, 0, 0, 0x9A, 0xCF, 0],
+            [0xFF, 0xFF, 0, 0, 0, 0x92, 0xCF, 0],
+            [0xFF, 0xFF, 0, 0, 0x0F, 0x9A, 0x40, 0],
+            [0xFF, 0xFF, 0, 0, 0x0F, 0x9A, 0x00, 0],
+            [0xFF, 0xFF, 0, 0, 0x0F, 0x92, 0x00, 0],
+            [0xFF, 0xFF, 0, 0, 0, 0x9A, 0x00, 0],
+            [0xFF, 0xFF, 0, 0, 0, 0x92, 0x00, 0],
+        ];
+        gdt.concat()
+    };
+    let assemble = |pm16: u32, pm32: u32, table_at: u32| -> (Vec<u8>, u32, u32, u32) {
+        let mut a = CodeAssembler::new(16).unwrap();
+        let mut b = CodeAssembler::new(32).unwrap();
+        (|| -> Result<(), IcedError> {
+            a.cli()?;
+            a.xor(ax, ax)?;
+            a.mov(ds, ax)?;
+            a.mov(ss, ax)?;
+            a.mov(sp, 0x7C00u32)?;
+            a.mov(ax, 0x5302u32)?;
+            a.xor(bx, bx)?;
+            a.int(0x15)?;
+            save_flags(&mut a, 0)?;
+            save(&mut a, 1, ax)?;
+            a.mov(word_ptr(0x6010u32), bx)?;
+            a.mov(word_ptr(0x6012u32), 0x20u32)?;
+            a.mov(ax, 0x5303u32)?;
+            a.xor(bx, bx)?;
+            a.int(0x15)?;
+            save_flags(&mut a, 2)?;
+            save(&mut a, 3, ax)?;
+            a.mov(dword_ptr(0x6000u32), ebx)?;
+            a.mov(word_ptr(0x6004u32), 0x18u32)?;
+            // GDT: null; flat 32-bit code 08h and data 10h; on the ROM
+            // (base F0000h, 64 KiB) 32-bit code 18h, 16-bit code 20h, data
+            // 28h; 16-bit code 30h and data 38h at 0.
+            // Copied from the table after this code (one rep movsb).
+            a.mov(si, table_at)?;
+            a.mov(di, GDT)?;
+            a.mov(cx, 64u32)?;
+            a.xor(ax, ax)?;
+            a.mov(es, ax)?;
+            a.cld()?;
+            a.rep().movsb()?;
+            a.mov(word_ptr(GDTR), 0x3Fu32)?;
+            a.mov(dword_ptr(GDTR + 2), GDT)?;
+            a.lgdt(word_ptr(GDTR))?;
+            a.mov(eax, cr0)?;
+            a.or(eax, 1)?;
+            a.mov(cr0, eax)?;
+            a.jmp_far(0x30, pm16)?;
+            Ok(())
+        })()
+        .unwrap();
+        let real = a.assemble(0x7C00).unwrap();
+        let pm16_at = 0x7C00 + real.len() as u32;
+        // 16-bit protected mode: the 16-bit entry, far-called (m16:16).
+        let mut c = CodeAssembler::new(16).unwrap();
+        (|| -> Result<(), IcedError> {
+            c.mov(ax, 0x38u32)?;
+            c.mov(ds, ax)?;
+            c.mov(ss, ax)?;
+            c.mov(ax, 0x530Au32)?;
+            c.mov(bx, 0x0001u32)?;
+            c.db(&[0xFF, 0x1E, 0x10, 0x60])?; // call far [6010h]
+            save_flags(&mut c, 4)?;
+            save(&mut c, 5, bx)?;
+            save(&mut c, 6, cx)?;
+            c.jmp_far(0x08, pm32)
+        })()
+        .unwrap();
+        let p16 = c.assemble(u64::from(pm16_at)).unwrap();
+        let pm32_at = pm16_at + p16.len() as u32;
+        (|| -> Result<(), IcedError> {
+            b.mov(ax, 0x10u32)?;
+            b.mov(ds, ax)?;
+            b.mov(ss, ax)?;
+            b.mov(esp, 0x7B00u32)?;
+            let slot32 = |i: u64| slot(i) as u32;
+            let call = |b: &mut CodeAssembler, ax_in: u32, i: u64| -> Result<(), IcedError> {
+                b.mov(ax, ax_in)?;
+                b.call(fword_ptr(0x6000u32))?;
+                b.pushfd()?;
+                b.pop(dword_ptr(slot32(i)))?;
+                b.mov(word_ptr(slot32(i + 1)), ax)
+            };
+            b.mov(cx, 0x0102u32)?;
+            call(&mut b, 0x530E, 7)?; // 7-8
+            call(&mut b, 0x530B, 9)?; // 9-10: no event
+            call(&mut b, 0x5310, 11)?; // 11-12
+            b.mov(bx, 0x0001u32)?;
+            b.mov(cx, 0x0003u32)?;
+            call(&mut b, 0x5307, 13)?; // off: the run ends here
+            // QEMU takes a power-off request a little later: wait for it
+            // (as an OS does), then give up with 55h.
+            let mut wait = b.create_label();
+            b.mov(ecx, 200_000_000u32)?;
+            b.set_label(&mut wait)?;
+            b.dec(ecx)?;
+            b.jnz(wait)?;
+            b.mov(al, 0x55u32)?;
+            b.out(0xF4, al)?;
+            let mut spin = b.create_label();
+            b.set_label(&mut spin)?;
+            b.hlt()?;
+            b.jmp(spin)
+        })()
+        .unwrap();
+        let p32 = b.assemble(u64::from(pm32_at)).unwrap();
+        let mut code = real;
+        code.extend(p16);
+        code.extend(p32);
+        let table = 0x7C00 + code.len() as u32;
+        code.extend(gdt_bytes());
+        (code, pm16_at, pm32_at, table)
+    };
+    let mut at = (0x7C00, 0x7C00, 0x7C00);
+    let code = loop {
+        let (code, p16, p32, table) = assemble(at.0, at.1, at.2);
+        if (p16, p32, table) == at {
+            break code;
+        }
+        at = (p16, p32, table);
+    };
+    let run = boot(&boot_sector(&code));
+    assert!(
+        matches!(run.exit, pbios::Exit::PowerOff(_)),
+        "{:?}\n{}",
+        run.exit,
+        run.trace
+    );
+    let cf = |i| run.word(i) & 1 != 0;
+    assert_eq!((cf(0), run.word(1)), (false, 0xF000), "5302h");
+    assert_eq!((cf(2), run.word(3)), (false, 0xF000), "5303h");
+    assert_eq!(
+        (cf(4), run.word(5), run.word(6)),
+        (false, 0x01FF, 0x80FF),
+        "530Ah through the 16-bit entry"
+    );
+    assert_eq!(
+        (cf(7), run.word(8)),
+        (false, 0x0102),
+        "530Eh through the 32-bit entry"
+    );
+    assert!(cf(9) && run.word(10) >> 8 == 0x80, "530Bh: no event");
+    assert!(!cf(11), "5310h");
+}

@@ -3,8 +3,11 @@
 //! `apm.c` answers it: installation check, connect and disconnect, CPU
 //! idle/busy, power state (off ends the run as an ACPI S5 power-off does;
 //! standby and suspend resume at once), power status and events, driver
-//! version and capabilities. The protected-mode interfaces are not
-//! offered (5300h's flags say so; 5302h/5303h fail with 06h/08h).
+//! version and capabilities. The 16- and 32-bit protected-mode interfaces
+//! 5302h/5303h connect are ROM code (`apm16`, `apm32` in the ROM header)
+//! that answers the same in the guest.
+
+use abi::ROM_SEGMENT;
 
 use super::{Ctx, Status, Stop};
 use crate::regs::Regs;
@@ -21,14 +24,22 @@ const ALL_DEVICES: u16 = 0x0001;
 const STATE_OFF: u16 = 0x0003;
 
 /// INT 15h AX=5300h — APM installation check; out: AH=01h AL=02h (version
-/// 1.2), BX=504Dh ("PM"), CX=flags 0000h (no protected-mode interface),
-/// CF=0.
-pub fn int15_5300_apm_installation_check(r: &mut Regs, _ctx: &mut Ctx) -> Status {
+/// 1.2), BX=504Dh ("PM"), CX=flags 0003h (the 16- and 32-bit
+/// protected-mode interfaces; 0000h with a ROM that has none), CF=0.
+pub fn int15_5300_apm_installation_check(r: &mut Regs, ctx: &mut Ctx) -> Status {
     r.set_ax(0x0102);
     r.set_bx(0x504D);
-    r.set_cx(0x0000);
+    r.set_cx(if has_pm(ctx) { 0x0003 } else { 0x0000 });
     Status::Cleared
 }
+
+fn has_pm(ctx: &Ctx) -> bool {
+    ctx.rom.apm16_entry != 0 && ctx.rom.apm32_entry != 0
+}
+
+/// The protected-mode segments' length: the ROM's segment but for its
+/// last 16 bytes (as SeaBIOS gives them).
+const PM_SEGMENT_LENGTH: u16 = 0xFFF0;
 
 /// INT 15h AX=5301h — APM real-mode interface connect; in: BX=0000h; out:
 /// CF=0.
@@ -36,16 +47,37 @@ pub fn int15_5301_apm_connect_real_mode(_r: &mut Regs, _ctx: &mut Ctx) -> Status
     Status::Cleared
 }
 
-/// INT 15h AX=5302h — APM 16-bit protected-mode connect; out: CF=1, AH=06h
-/// (not supported).
-pub fn int15_5302_apm_connect_pm16(_r: &mut Regs, _ctx: &mut Ctx) -> Status {
-    Status::Fail(APM_NO_PM16)
+/// INT 15h AX=5302h — APM 16-bit protected-mode connect; out: AX=F000h
+/// (the code segment's base, as a real-mode segment), BX=the entry's
+/// offset, CX=F000h (the data segment), SI=DI=FFF0h (their lengths), CF=0;
+/// CF=1, AH=06h with a ROM that has no such entry.
+pub fn int15_5302_apm_connect_pm16(r: &mut Regs, ctx: &mut Ctx) -> Status {
+    if !has_pm(ctx) {
+        return Status::Fail(APM_NO_PM16);
+    }
+    r.set_ax(ROM_SEGMENT);
+    r.set_bx(ctx.rom.apm16_entry);
+    r.set_cx(ROM_SEGMENT);
+    r.set_si(PM_SEGMENT_LENGTH);
+    r.set_di(PM_SEGMENT_LENGTH);
+    Status::Cleared
 }
 
-/// INT 15h AX=5303h — APM 32-bit protected-mode connect; out: CF=1, AH=08h
-/// (not supported).
-pub fn int15_5303_apm_connect_pm32(_r: &mut Regs, _ctx: &mut Ctx) -> Status {
-    Status::Fail(APM_NO_PM32)
+/// INT 15h AX=5303h — APM 32-bit protected-mode connect; out: AX=F000h
+/// (the 32-bit code segment's base), EBX=the entry's offset, CX=F000h (the
+/// 16-bit code segment), DX=F000h (the data segment), ESI=FFF0FFF0h and
+/// DI=FFF0h (their lengths), CF=0; CF=1, AH=08h with a ROM that has none.
+pub fn int15_5303_apm_connect_pm32(r: &mut Regs, ctx: &mut Ctx) -> Status {
+    if !has_pm(ctx) {
+        return Status::Fail(APM_NO_PM32);
+    }
+    r.set_ax(ROM_SEGMENT);
+    r.ebx = u32::from(ctx.rom.apm32_entry);
+    r.set_cx(ROM_SEGMENT);
+    r.set_dx(ROM_SEGMENT);
+    r.esi = u32::from(PM_SEGMENT_LENGTH) << 16 | u32::from(PM_SEGMENT_LENGTH);
+    r.set_di(PM_SEGMENT_LENGTH);
+    Status::Cleared
 }
 
 /// INT 15h AX=5304h — APM interface disconnect; out: CF=0.

@@ -176,7 +176,7 @@ pub fn int1a_07_cancel_alarm(r: &mut Regs, ctx: &mut Ctx) -> Status {
 /// machine's configuration space is behind ports CF8h/CFCh, which on QEMU
 /// only guest code reaches. With a ROM that has none: CF=1, AH unchanged.
 pub fn int1a_b1_pci_bios(r: &mut Regs, ctx: &mut Ctx) -> Status {
-    match ctx.pci_entry {
+    match Some(ctx.rom.pci_entry).filter(|&e| e != 0) {
         Some(ip) => {
             r.cs = abi::ROM_SEGMENT;
             r.set_ip(ip);

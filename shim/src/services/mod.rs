@@ -132,9 +132,9 @@ pub struct Ctx<'a> {
     pub tables: &'a [crate::platform::Blob],
     /// Set by a handler to end the run after this call.
     pub stop: Option<Stop>,
-    /// Where the ROM's guest-side PCI BIOS starts (offset in F000h), if it
-    /// has one.
-    pub pci_entry: Option<u16>,
+    /// The ROM's header: where its guest-side services (the PCI BIOS, APM's
+    /// protected-mode entries) are.
+    pub rom: &'a abi::header::RomHeader,
 }
 
 impl<'a> Ctx<'a> {

@@ -23,6 +23,7 @@ pub(crate) struct World {
     pub(crate) keys: ScriptedKeys,
     pub(crate) clock: FixedClock,
     pub(crate) map: MemoryMap,
+    header: abi::header::RomHeader,
     _file: Option<TempFile>,
 }
 
@@ -84,6 +85,7 @@ impl World {
                 second: 58,
             }),
             map,
+            header: crate::rom::Rom::builtin().header,
             _file: Some(TempFile(path)),
         }
     }
@@ -102,7 +104,7 @@ impl World {
             memmap: &self.map,
             tables: &[],
             stop: None,
-            pci_entry: None,
+            rom: &self.header,
         };
         // As the dispatcher does: the answer sets CF, ZF and AH.
         let status = f(r, &mut ctx);

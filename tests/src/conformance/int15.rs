@@ -238,7 +238,11 @@ pub(super) fn apm_check(run: &Run) {
         (false, 0x0102, 0x504D),
         "5300h"
     );
-    assert_eq!(w(run, 3), 0, "5300h: no protected-mode interface");
+    assert_eq!(
+        w(run, 3),
+        0x0003,
+        "5300h: 16- and 32-bit protected-mode interfaces"
+    );
     assert!(!c(run, 4), "5301h");
     assert_eq!((c(run, 6), w(run, 7)), (false, 0x0102), "530Eh");
     assert!(!c(run, 8), "530Ah");
@@ -256,12 +260,14 @@ pub(super) fn apm_check(run: &Run) {
     for i in [19u64, 21, 23, 25, 27, 29, 35] {
         assert!(!c(run, i), "slot {i}: CF=0");
     }
-    assert!(
-        c(run, 31) && w(run, 32) >> 8 == 0x06,
-        "5302h: no 16-bit PM interface"
+    assert_eq!(
+        (c(run, 31), w(run, 32)),
+        (false, 0xF000),
+        "5302h: the ROM's segment"
     );
-    assert!(
-        c(run, 33) && w(run, 34) >> 8 == 0x08,
-        "5303h: no 32-bit PM interface"
+    assert_eq!(
+        (c(run, 33), w(run, 34)),
+        (false, 0xF000),
+        "5303h: the ROM's segment"
     );
 }

@@ -94,7 +94,11 @@ fn run(image: &str) -> Result<i32> {
         slot += 1;
     }
     let rom_copy = GuestMemoryMmap::<()>::from_ranges(&[(GuestAddress(0), abi::ROM_SIZE)])?;
-    rom_copy.write_slice(&rom.bytes, GuestAddress(0))?;
+    // The ROM with its SMBIOS entry points in (for the default platform).
+    rom_copy.write_slice(
+        &rom.image(&pbios::platform::Platform::default(), &layout),
+        GuestAddress(0),
+    )?;
     let rom_host = rom_copy.get_host_address(GuestAddress(0))? as u64;
     for base in [layout::ROM_BASE, layout::ROM_HIGH_BASE] {
         let size = abi::ROM_SIZE as u64;

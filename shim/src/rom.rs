@@ -102,6 +102,20 @@ impl Rom {
         Rom::from_bytes(bytes)
     }
 
+    /// The image to map for a machine of `platform` on `memmap`: these
+    /// bytes with the SMBIOS entry points in their slot
+    /// ([`crate::smbios::patch_rom`]), so that the guest finds the SMBIOS
+    /// tables INT 19h installs. Map this rather than `bytes`.
+    pub fn image(
+        &self,
+        platform: &crate::platform::Platform,
+        memmap: &crate::memmap::MemoryMap,
+    ) -> Vec<u8> {
+        let mut b = self.bytes.clone();
+        crate::smbios::patch_rom(&mut b, platform, memmap);
+        b
+    }
+
     /// Checks an image: size, checksum, header, reset vector.
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Rom, RomError> {
         if bytes.len() != abi::ROM_SIZE {

@@ -1061,8 +1061,8 @@ fn apm_protected_mode_interfaces_answer_and_power_off() {
             b.mov(bx, 0x0001u32)?;
             b.mov(cx, 0x0003u32)?;
             call(&mut b, 0x5307, 13)?; // off: the run ends here
-            // QEMU takes a power-off request a little later: wait for it
-            // (as an OS does), then give up with 55h.
+                                       // QEMU takes a power-off request a little later: wait for it
+                                       // (as an OS does), then give up with 55h.
             let mut wait = b.create_label();
             b.mov(ecx, 200_000_000u32)?;
             b.set_label(&mut wait)?;

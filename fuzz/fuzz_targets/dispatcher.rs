@@ -201,6 +201,10 @@ enum Media {
     HardDisk,
     Floppy,
     Cdrom,
+    /// A CD-ROM with a valid El Torito catalog whose boot image is the
+    /// input's bytes, of this boot media type (0-4 defined, 5+ not): the
+    /// diskette and hard-disk emulations.
+    ElTorito(u8),
 }
 
 /// One BIOS call: a fixed-size record, so that every 60-odd bytes of input
@@ -265,8 +269,19 @@ fn disk(case: &Case) -> Option<(Disk, MemDisk)> {
             MediaKind::Cdrom,
             case.image.len() as u64 + u64::from(case.extra_sectors) * 2048,
         ),
+        Media::ElTorito(_) => (MediaKind::Cdrom, 0),
     };
     let mut data = case.image.clone();
+    let size = match case.media {
+        Media::ElTorito(m) => {
+            let total = 24 + u64::from(case.extra_sectors % 2048);
+            data = pbios::boot::make_el_torito_image(&case.image, 0, total);
+            // The initial entry's media type (catalog at sector 18, +32, +1).
+            data[18 * 2048 + 33] = m % 6;
+            data.len() as u64
+        }
+        _ => size,
+    };
     data.truncate(size as usize);
     let dev = MemDisk(Arc::new(Mutex::new(Sparse {
         data,

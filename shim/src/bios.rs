@@ -144,8 +144,9 @@ pub struct Bios {
     pub stats: Stats,
     /// When the BIOS was built: the trace's time zero.
     started: Instant,
-    /// The drive an El Torito boot emulates, while it does.
-    emulated: Option<crate::disk::Disk>,
+    /// The drive an El Torito boot emulates, while it does, with the boot
+    /// it was made for (`None` for the drive: making it failed, logged once).
+    emulated: Option<(crate::boot::ElTorito, Option<crate::disk::Disk>)>,
 }
 
 // An embedder may build the BIOS on one thread and serve traps on its
@@ -263,6 +264,7 @@ impl Bios {
             rtc_offset: self.state.rtc_offset,
             ..BiosState::default()
         };
+        self.emulated = None;
         self.warned.clear();
     }
 
@@ -360,7 +362,7 @@ impl Bios {
         let mut ctx = Ctx {
             mem,
             drives: &self.dev.drives,
-            emulated: self.emulated.as_ref(),
+            emulated: self.emulated.as_ref().and_then(|(_, d)| d.as_ref()),
             boot_order: &self.dev.boot_order,
             state: &mut self.state,
             com1: match self.com1.as_mut() {
@@ -446,16 +448,17 @@ impl Bios {
             .filter(|b| b.media != crate::boot::BootMedia::NoEmulation)
             .filter(|_| !self.state.emulation_ended);
         match (wanted, &self.emulated) {
-            (Some(boot), None) => {
-                if let Some(cd) = self.dev.drives.cdrom.as_ref() {
-                    match crate::boot::emulated_drive(cd, &boot) {
-                        Ok(d) => self.emulated = Some(d),
-                        Err(e) => log::warn!("cannot emulate the CD-ROM's boot image: {e}"),
-                    }
-                }
+            (Some(boot), Some((made_for, _))) if *made_for == boot => {}
+            (Some(boot), _) => {
+                let made = self.dev.drives.cdrom.as_ref().and_then(|cd| {
+                    crate::boot::emulated_drive(cd, &boot)
+                        .map_err(|e| log::warn!("cannot emulate the CD-ROM's boot image: {e}"))
+                        .ok()
+                });
+                self.emulated = Some((boot, made));
             }
             (None, Some(_)) => self.emulated = None,
-            _ => {}
+            (None, None) => {}
         }
     }
 

@@ -256,7 +256,8 @@ pub fn el_torito(cd: &Disk) -> Result<ElTorito, ElToritoError> {
     let cat = read_sector(cd, u64::from(catalog_lba))?;
     // Validation entry: header 01h, key bytes 55h AAh, words summing to 0.
     let sum = word_sum(&cat[..32]);
-    if cat[0] != 0x01 || cat[0x1E] != 0x55 || cat[0x1F] != 0xAA || sum != 0 {
+    // Platform ID 0: 80x86 (an EFI-only catalog, EFh, boots no PC BIOS).
+    if cat[0] != 0x01 || cat[1] != 0 || cat[0x1E] != 0x55 || cat[0x1F] != 0xAA || sum != 0 {
         return Err(ElToritoError::BadValidation);
     }
     let e = &cat[32..64];

@@ -262,9 +262,12 @@ impl BlockDevice for Window {
         let n = buf.len().min((self.len - offset) as usize);
         let at = self.offset.saturating_add(offset);
         let base = self.base.lock();
+        // Never past the base's end as attached, nor as it is now.
+        let end = base.size().min(base.current_size()?);
+        let n_base = n.min(end.saturating_sub(at) as usize);
         let mut got = 0;
-        while got < n {
-            match base.read_at(&mut buf[got..n], at + got as u64)? {
+        while got < n_base {
+            match base.read_at(&mut buf[got..n_base], at + got as u64)? {
                 0 => break,
                 k => got += k,
             }

@@ -199,6 +199,12 @@ fn scan_of(c: u8) -> u8 {
 fn typewriter_word(c: u8, m: Modifier) -> Option<u16> {
     let word = |scan: u8, ascii: u8| Some(u16::from(scan) << 8 | u16::from(ascii));
     let lower = c.to_ascii_lowercase();
+    // Alt takes the key, not the character: Alt-! is Alt-1.
+    if m == Modifier::Alt {
+        if let Some(i) = b"!@#$%^&*()_+{}|:\"<>?~".iter().position(|&s| s == c) {
+            return typewriter_word(b"1234567890-=[]\\;',./`"[i], m);
+        }
+    }
     match (c, m) {
         (b'\r', Modifier::None | Modifier::Shift) => word(0x1C, 0x0D),
         (b'\r', Modifier::Ctrl) => word(0x1C, 0x0A),
@@ -213,6 +219,7 @@ fn typewriter_word(c: u8, m: Modifier) -> Option<u16> {
         (b'\t', Modifier::Ctrl) => word(0x94, 0x00),
         (b'\t', Modifier::Alt) => word(0xA5, 0x00),
         (b' ', _) => word(0x39, 0x20),
+        (b'a'..=b'z', Modifier::Shift) => word(scan_of(c), c.to_ascii_uppercase()),
         (0x21..=0x7E, Modifier::None | Modifier::Shift) => word(scan_of(c), c),
         (b'a'..=b'z' | b'A'..=b'Z', Modifier::Ctrl) => word(scan_of(lower), lower - b'a' + 1),
         (b'[', Modifier::Ctrl) => word(0x1A, 0x1B),
@@ -258,7 +265,8 @@ impl NamedKey {
             ("alt-", Modifier::Alt),
             ("shift-", Modifier::Shift),
         ] {
-            if rest.len() > prefix.len() && rest[..prefix.len()].eq_ignore_ascii_case(prefix) {
+            let head = rest.get(..prefix.len());
+            if rest.len() > prefix.len() && head.is_some_and(|h| h.eq_ignore_ascii_case(prefix)) {
                 rest = &rest[prefix.len()..];
                 modifier = m;
                 break;
@@ -316,7 +324,9 @@ impl NamedKey {
                 (Seq::Tilde(n), _) => format!("\x1b[{n};{}~", m.xterm()).into_bytes(),
             },
             KeyWhat::Char(b'\t') if m == Modifier::Shift => b"\x1b[Z".to_vec(),
+            KeyWhat::Char(0x08) if m == Modifier::Alt => vec![0x1B, 0x7F],
             KeyWhat::Char(0x08) => vec![0x7F],
+            KeyWhat::Char(b'\t') => vec![b'\t'],
             KeyWhat::Char(c) => match m {
                 Modifier::Ctrl if c.is_ascii_alphabetic() => {
                     vec![c.to_ascii_lowercase() - b'a' + 1]
@@ -600,5 +610,15 @@ mod tests {
         assert_eq!(NamedKey::parse("F13"), None);
         assert_eq!(NamedKey::parse("Alt-F4").map(|k| k.word), Some(0x6B00));
         assert_eq!(NamedKey::typed(b'\n').map(|k| k.word), Some(0x1C0D));
+        assert_eq!(NamedKey::parse("Shift-a").map(|k| k.word), Some(0x1E41));
+        assert_eq!(NamedKey::parse("Alt-!").map(|k| k.word), Some(0x7800));
+        assert_eq!(NamedKey::parse("Alt-)").map(|k| k.word), Some(0x8100));
+        assert_eq!(NamedKey::parse("Alt-+").map(|k| k.word), Some(0x8300));
+        assert_eq!(
+            NamedKey::parse("ctrlé"),
+            None,
+            "no panic on a non-ASCII name"
+        );
+        assert_eq!(NamedKey::parse("ctrl-é"), None);
     }
 }

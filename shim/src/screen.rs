@@ -112,19 +112,29 @@ impl TextScreen {
     }
 }
 
-/// Whether `needle` is anywhere in text video memory (every page of both
-/// adapters' windows), as characters with the attribute bytes skipped.
-/// Rows run on into each other, as they are stored.
-pub fn text_memory_contains<M: Memory + ?Sized>(mem: &M, needle: &[u8]) -> bool {
-    if needle.is_empty() {
-        return true;
-    }
+/// The characters of text video memory (every page of both adapters'
+/// windows, B0000h-BFFFFh), with the attribute bytes skipped; empty if it
+/// is not RAM.
+pub fn text_memory<M: Memory + ?Sized>(mem: &M) -> Vec<u8> {
     let mut buf = vec![0u8; VGA_TEXT_SIZE as usize];
     if mem.read(MONO_TEXT_BASE, &mut buf).is_err() {
-        return false;
+        return Vec::new();
     }
-    let chars: Vec<u8> = buf.iter().step_by(2).copied().collect();
-    chars.windows(needle.len()).any(|w| w == needle)
+    buf.iter().step_by(2).copied().collect()
+}
+
+/// How many times `needle` occurs in `chars` (overlaps counted).
+pub fn occurrences(chars: &[u8], needle: &[u8]) -> usize {
+    if needle.is_empty() {
+        return 0;
+    }
+    chars.windows(needle.len()).filter(|w| *w == needle).count()
+}
+
+/// Whether `needle` is anywhere in text video memory ([`text_memory`]).
+/// Rows run on into each other, as they are stored.
+pub fn text_memory_contains<M: Memory + ?Sized>(mem: &M, needle: &[u8]) -> bool {
+    needle.is_empty() || occurrences(&text_memory(mem), needle) > 0
 }
 
 /// Code page 437 as Unicode: the IBM PC's character set, including the
@@ -199,17 +209,18 @@ const ANSI_OF_VGA: [u8; 8] = [0, 4, 2, 6, 1, 5, 3, 7];
 impl TextScreen {
     /// ANSI output that brings a terminal showing `prev` (or anything, if
     /// `None`) to this screen: changed rows redrawn at the top left, at
-    /// most `width` columns of each, then the cursor placed and shown or
-    /// hidden.
-    pub fn ansi_update(&self, prev: Option<&TextScreen>, width: u16) -> Vec<u8> {
+    /// most `width` columns and `height` rows of it (a smaller terminal
+    /// shows the top left part), then the cursor placed and shown or hidden.
+    pub fn ansi_update(&self, prev: Option<&TextScreen>, width: u16, height: u16) -> Vec<u8> {
         let mut out = Vec::new();
         let same_shape = prev.is_some_and(|p| p.cols == self.cols && p.rows == self.rows);
         if !same_shape {
             out.extend_from_slice(b"\x1b[0m\x1b[H\x1b[2J");
         }
         let cols = self.cols.min(width.max(1));
+        let rows = self.rows.min(height.max(1));
         let mut changed = false;
-        for r in 0..self.rows {
+        for r in 0..rows {
             let row = &self.row(r)[..usize::from(cols)];
             if same_shape && prev.is_some_and(|p| &p.row(r)[..usize::from(cols)] == row) {
                 continue;
@@ -238,7 +249,7 @@ impl TextScreen {
             || prev.map(|p| (p.cursor, p.cursor_shape)) != Some((self.cursor, self.cursor_shape))
         {
             match self.cursor {
-                Some((c, r)) if c < cols => {
+                Some((c, r)) if c < cols && r < rows => {
                     out.extend_from_slice(format!("\x1b[{};{}H\x1b[?25h", r + 1, c + 1).as_bytes())
                 }
                 _ => out.extend_from_slice(b"\x1b[?25l"),
@@ -398,12 +409,12 @@ mod tests {
         let mut mem = ram();
         set_80x25(&mut mem);
         let a = TextScreen::read(&mem);
-        let full = a.ansi_update(None, 80);
+        let full = a.ansi_update(None, 80, 25);
         assert!(full.starts_with(b"\x1b[0m\x1b[H\x1b[2J"));
-        assert!(a.ansi_update(Some(&a), 80).is_empty());
+        assert!(a.ansi_update(Some(&a), 80, 25).is_empty());
         mem.write(VGA_TEXT_BASE + 160 * 3, b"X\x4E").unwrap();
         let b = TextScreen::read(&mem);
-        let delta = String::from_utf8(b.ansi_update(Some(&a), 80)).unwrap();
+        let delta = String::from_utf8(b.ansi_update(Some(&a), 80, 25)).unwrap();
         assert!(delta.starts_with("\x1b[4;1H\x1b[0;93;41mX"), "{delta:?}");
         assert!(!delta.contains("\x1b[1;1H\x1b[0;"), "row 1 is unchanged");
         assert!(delta.ends_with("\x1b[0m\x1b[1;1H\x1b[?25h"), "{delta:?}");

@@ -190,18 +190,10 @@ pub fn table(platform: &Platform, memmap: &MemoryMap) -> Table {
         .u16(abi::ROM_SEGMENT);
     t.str(&release_date())
         .u8((abi::ROM_SIZE / (64 * 1024)) as u8 - 1);
-    // Characteristics: ISA, PCI, boot from CD, selectable boot, EDD,
-    // INT 13h 1.44M diskette, INT 5h print screen no, INT 9h keyboard,
-    // INT 14h serial, INT 10h CGA/mono video.
-    let chars: u64 = (1 << 4)
-        | (1 << 7)
-        | (1 << 15)
-        | (1 << 16)
-        | (1 << 19)
-        | (1 << 24)
-        | (1 << 27)
-        | (1 << 28)
-        | (1 << 30);
+    // Characteristics: ISA, PCI, APM, boot from CD, selectable boot, EDD,
+    // INT 14h serial services, INT 10h CGA/mono video services.
+    let chars: u64 =
+        (1 << 4) | (1 << 7) | (1 << 10) | (1 << 15) | (1 << 16) | (1 << 19) | (1 << 28) | (1 << 30);
     t.u64(chars);
     // Extension bytes: ACPI; a virtual machine (bit 4 of byte 2).
     t.u8(u8::from(platform.acpi)).u8(1 << 4);

@@ -240,3 +240,60 @@ fn a_hard_disk_emulation_cd_boots_as_drive_80h() {
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_file(&cd);
 }
+
+#[test]
+fn an_emulation_boot_that_gives_up_leaves_the_next_device_its_drives() {
+    // The CD's hard-disk image gives up at once (INT 18h); the hard disk
+    // boots next and finds itself at 80h, with one hard disk in the BDA.
+    let gives_up = guest_code(|a| a.int(0x18));
+    let mut img = boot_sector(&gives_up);
+    img.resize(2 * 1024 * 1024, 0);
+    let e = 0x1BE;
+    img[e..e + 16].copy_from_slice(&[
+        0x80, 1, 1, 0, 0x06, 15, 63, 3, 63, 0, 0, 0, 0xC1, 0x0F, 0, 0,
+    ]);
+    let dir = scratch("giveup");
+    std::fs::write(dir.join("hd.img"), img).unwrap();
+    let cd = iso(&dir, "hd.img", &["-hard-disk-boot"]);
+    let disk_guest = guest(|a| {
+        save(a, 0, dx)?;
+        read_chs(a, 0x80, 0, 0, 1, 1)?; // 1-2: its own sector 0
+        a.mov(al, byte_ptr(0x475u32))?;
+        save(a, 3, ax)?;
+        a.mov(ax, 0x4B01u32)?;
+        a.mov(dl, 0x7Fu32)?;
+        a.mov(si, 0x9000u32)?;
+        a.int(0x13)?;
+        save_flags(a, 4)?; // no emulation now: 4B01h reports the CD itself
+        a.mov(ax, word_ptr(0x9001u32))?;
+        save(a, 5, ax)
+    });
+    let real = TempDisk::new(&disk_guest, 2048);
+    let run = boot_media(
+        &Media {
+            disks: vec![&real.path],
+            cdrom: Some(&cd),
+            ..Media::default()
+        },
+        Opts {
+            boot: vec![BootDevice::Cdrom, BootDevice::Disk],
+            ..Opts::default()
+        },
+    );
+    assert_eq!(run.exit, pbios::Exit::DebugExit(0), "{}", run.trace);
+    assert_eq!(run.word(0) & 0xFF, 0x80);
+    let first = u16::from_le_bytes([disk_guest[0], disk_guest[1]]);
+    assert_eq!(
+        (run.word(1) & 1, run.word(2)),
+        (0, first),
+        "80h is the real disk again"
+    );
+    assert_eq!(run.word(3) & 0xFF, 1, "one hard disk");
+    assert_eq!(
+        run.word(4) & 1,
+        1,
+        "AX=4B01h: nothing booted from the CD-ROM now"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&cd);
+}

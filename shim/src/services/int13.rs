@@ -577,7 +577,7 @@ const SPEC_PACKET_SIZE: u8 = size_of::<SpecificationPacket>() as u8;
 /// 1.0, table 12): size 13h, the media type (0 no emulation, 1-3 the
 /// 1.2/1.44/2.88 MB diskettes, 4 hard disk), the drive number, controller
 /// 0, the image's LBA, the load segment, the count of virtual sectors
-/// loaded and, for a diskette, its cylinder, sector and head counts.
+/// loaded and the emulated drive's cylinder, sector and head counts.
 /// AL=00h then ends the emulation: the drive is gone and the real drives
 /// take their numbers back. Fails with 01h when nothing booted from the
 /// CD-ROM.
@@ -610,11 +610,9 @@ pub fn int13_4b_emulation_status(r: &mut Regs, ctx: &mut Ctx) -> Status {
         ..SpecificationPacket::new_zeroed()
     };
     if let (true, Some(g)) = (emulating, ctx.emulated.map(|d| d.geometry())) {
-        if boot.media.floppy_bytes().is_some() {
-            p.cylinders = g.cylinders as u8;
-            p.sectors = (((g.cylinders >> 2) & 0xC0) | (g.sectors & 0x3F)) as u8;
-            p.heads = g.heads as u8;
-        }
+        p.cylinders = g.cylinders as u8;
+        p.sectors = (((g.cylinders >> 2) & 0xC0) | (g.sectors & 0x3F)) as u8;
+        p.heads = g.heads as u8;
     }
     if ctx
         .mem
@@ -625,6 +623,7 @@ pub fn int13_4b_emulation_status(r: &mut Regs, ctx: &mut Ctx) -> Status {
     }
     if r.al() == 0 && emulating {
         ctx.state.emulation_ended = true;
+        super::int19::set_drive_counts(ctx, None);
     }
     Status::Ok
 }

@@ -89,26 +89,12 @@ fn try_boot(dev: BootDevice, r: &mut Regs, ctx: &mut Ctx) -> Result<(), String> 
     if !ctx.mem.is_ram(load, image.bytes.len()) || ctx.mem.write(load, &image.bytes).is_err() {
         return Err(format!("no RAM for the boot image at {load:#x}"));
     }
-    if let Some(boot) = image.cdrom {
-        ctx.state.cdrom_boot = Some(boot);
-        ctx.state.emulation_ended = false;
-        // The emulated drive joins the BDA's counts (it is made when this
-        // call returns, see Bios::follow_emulation).
-        match boot.media {
-            BootMedia::NoEmulation => {}
-            BootMedia::HardDisk => {
-                let n = ctx.bda_u8(bda::HD_COUNT);
-                ctx.set_bda_u8(bda::HD_COUNT, n.saturating_add(1));
-            }
-            _ => {
-                // Equipment word: bit 0 diskettes present, bits 6-7 their
-                // count less one.
-                let n = ctx.drives.floppies() + 1;
-                let eq = (ctx.bda_u16(bda::EQUIPMENT) & !0x00C1) | 1 | (u16::from(n - 1) << 6);
-                ctx.set_bda_u16(bda::EQUIPMENT, eq);
-            }
-        }
-    }
+    // What booted (a CD-ROM's El Torito entry, or nothing of a CD-ROM's):
+    // an emulated drive is made when this call returns (see
+    // Bios::follow_emulation) and joins the BDA's counts.
+    ctx.state.cdrom_boot = image.cdrom;
+    ctx.state.emulation_ended = false;
+    set_drive_counts(ctx, image.cdrom.map(|b| b.media));
     // Enter at segment & F000h, as SeaBIOS: 07C0:0000 becomes 0000:7C00.
     let (cs, ip) = if segment == 0 {
         (0, BOOT_ADDR as u32)
@@ -125,6 +111,28 @@ fn try_boot(dev: BootDevice, r: &mut Regs, ctx: &mut Ctx) -> Result<(), String> 
         ..Regs::default()
     };
     Ok(())
+}
+
+/// The BDA's drive counts for the real drives plus the drive an El Torito
+/// `media` emulates, if any: 40:75 (hard disks) and the equipment word's
+/// diskette bits (bit 0 present, bits 6-7 the count less one). Set from
+/// the drives each time, so a second boot or the end of an emulation
+/// (INT 13h AX=4B00h, with `None`) leaves them right.
+pub fn set_drive_counts(ctx: &mut Ctx, media: Option<BootMedia>) {
+    let hard = ctx.drives.hard.len() as u8;
+    let floppies = ctx.drives.floppies();
+    let (hard, floppies) = match media {
+        Some(BootMedia::HardDisk) => (hard + 1, floppies),
+        Some(BootMedia::NoEmulation) | None => (hard, floppies),
+        Some(_) => (hard, floppies + 1),
+    };
+    ctx.set_bda_u8(bda::HD_COUNT, hard);
+    let eq = ctx.bda_u16(bda::EQUIPMENT) & !0x00C1;
+    let eq = match floppies {
+        0 => eq,
+        n => eq | 1 | (u16::from(n - 1) << 6),
+    };
+    ctx.set_bda_u16(bda::EQUIPMENT, eq);
 }
 
 #[cfg(test)]

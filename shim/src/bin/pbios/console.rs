@@ -19,7 +19,7 @@
 use crate::script::Step;
 use pbios::backend::{SerialIn, Stopper};
 use pbios::keyboard::{KeyDecoder, KeySender, NamedKey};
-use pbios::screen::{text_memory_contains, TextScreen};
+use pbios::screen::{occurrences, text_memory, text_memory_contains, TextScreen};
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -36,6 +36,10 @@ const TICK: Duration = Duration::from_millis(20);
 /// How long INT 10h output is held back before it is mirrored (a guest that
 /// also sends it on COM1 does so within microseconds).
 const MIRROR_HOLD: Duration = Duration::from_millis(30);
+
+/// Writes waiting for COM1's receiver; more are dropped (a guest that does
+/// not read its serial line), with a log line.
+const SERIAL_IN_QUEUE: usize = 256;
 
 /// Between two scripted keys.
 const KEY_GAP: Duration = Duration::from_millis(20);
@@ -129,7 +133,9 @@ impl Unescape {
                 }
                 (1, b'[') => 2,
                 (1, b']') => 3,
-                (1, _) => 0,
+                // ESC, intermediates (20h-2Fh), a final byte: ESC ( B.
+                (1 | 4, 0x20..=0x2F) => 4,
+                (1 | 4, _) => 0,
                 (2, 0x40..=0x7E) => 0,
                 (2, _) => 2,
                 (3, 0x07) => 0,
@@ -141,6 +147,12 @@ impl Unescape {
     }
 }
 
+/// Undoes the modes a guest's own terminal output may have set (the
+/// alternate screen, mouse reporting, bracketed paste, the line-drawing
+/// character set, a scroll region, origin mode, application cursor keys).
+pub const TERMINAL_RESET: &[u8] =
+    b"\x1b[?1049l\x1b[?1000l\x1b[?1002l\x1b[?1006l\x1b[?2004l\x1b(B\x1b[r\x1b[?6l\x1b[?1l\x1b[0m\x1b[?25h";
+
 /// The console's shared state.
 pub struct Console {
     display: Display,
@@ -151,10 +163,16 @@ pub struct Console {
     texts: Mutex<Texts>,
     /// The guest has sent a byte on COM1.
     uart_used: AtomicBool,
+    /// Bytes for COM1 have been dropped (logged once).
+    com1_dropping: AtomicBool,
     /// The user chose where keys go (Ctrl-A c): no more automatic switch.
     keys_to_com1: Mutex<Option<bool>>,
+    /// COM1 takes input (its writer thread runs).
+    has_serial_in: AtomicBool,
     stopper: Mutex<Option<Stopper>>,
-    serial_in: Mutex<Option<SerialIn>>,
+    /// Bytes for COM1, to the thread that writes them (a write waits while
+    /// the guest does not read: no console lock is held meanwhile).
+    serial_in: Mutex<Option<std::sync::mpsc::SyncSender<Vec<u8>>>>,
     keys: KeySender,
     mem: Mutex<Option<GuestMemoryMmap>>,
     screenshot: Option<PathBuf>,
@@ -166,8 +184,10 @@ struct Out {
     stdout: std::io::Stdout,
     file: Option<std::fs::File>,
     view: View,
-    /// The screen as last drawn (None: draw all).
+    /// The screen as last drawn (None: draw all), and the terminal's size
+    /// then.
     drawn: Option<TextScreen>,
+    drawn_size: (u16, u16),
     /// The last byte standard output got (for a fresh line at exit).
     last: u8,
     /// INT 10h output held back for mirroring, and since when.
@@ -185,21 +205,19 @@ impl Out {
     }
 }
 
-/// Texts the script and `--expect` wait for.
-struct Texts {
-    serial: Unescape,
+/// One output stream as the script and `--expect` search it: the latest
+/// [`LOG_KEEP`] bytes (`base` is the stream position of the first).
+#[derive(Default)]
+struct Stream {
     expect: Option<Matcher>,
-    /// The latest output (COM1's, escape sequences taken out, and INT
-    /// 10h's), at most [`LOG_KEEP`] bytes of it; `log_base` is the stream
-    /// position of its first byte.
     log: Vec<u8>,
-    log_base: u64,
+    base: u64,
 }
 
-/// Output kept for `wait:` items.
+/// Output kept for `wait:` items, per stream.
 const LOG_KEEP: usize = 1 << 20;
 
-impl Texts {
+impl Stream {
     fn feed(&mut self, plain: &[u8]) {
         if let Some(m) = self.expect.as_mut() {
             m.feed(plain);
@@ -208,22 +226,41 @@ impl Texts {
         if self.log.len() > 2 * LOG_KEEP {
             let cut = self.log.len() - LOG_KEEP;
             self.log.drain(..cut);
-            self.log_base += cut as u64;
+            self.base += cut as u64;
         }
     }
 
-    /// The stream position now.
     fn mark(&self) -> u64 {
-        self.log_base + self.log.len() as u64
+        self.base + self.log.len() as u64
     }
 
     /// Whether `text` came after stream position `since`.
     fn came_since(&self, since: u64, text: &[u8]) -> bool {
-        let from = since.saturating_sub(self.log_base) as usize;
-        self.log
-            .get(from.min(self.log.len())..)
-            .is_some_and(|tail| tail.windows(text.len().max(1)).any(|w| w == text))
+        let from = (since.saturating_sub(self.base) as usize).min(self.log.len());
+        self.log[from..]
+            .windows(text.len().max(1))
+            .any(|w| w == text)
     }
+}
+
+/// Texts the script and `--expect` wait for: COM1's (escape sequences
+/// taken out) and INT 10h's, apart, so that a guest writing each character
+/// both ways is still read right.
+struct Texts {
+    serial_escapes: Unescape,
+    serial: Stream,
+    video: Stream,
+}
+
+/// Where the output stood when a script item was done: a `wait:` looks
+/// for its text after that.
+#[derive(Clone, Default)]
+struct Mark {
+    serial: u64,
+    video: u64,
+    /// Text video memory then (characters only), so that text already on
+    /// the screen does not satisfy a wait.
+    screen: Vec<u8>,
 }
 
 /// How the console is set up.
@@ -262,18 +299,26 @@ impl Console {
                     Display::None => View::Serial,
                 },
                 drawn: None,
+                drawn_size: (0, 0),
                 last: b'\n',
                 mirror: Vec::new(),
                 mirror_since: None,
             }),
             texts: Mutex::new(Texts {
-                serial: Unescape::default(),
-                expect: setup.expect.as_deref().map(Matcher::new),
-                log: Vec::new(),
-                log_base: 0,
+                serial_escapes: Unescape::default(),
+                serial: Stream {
+                    expect: setup.expect.as_deref().map(Matcher::new),
+                    ..Stream::default()
+                },
+                video: Stream {
+                    expect: setup.expect.as_deref().map(Matcher::new),
+                    ..Stream::default()
+                },
             }),
             uart_used: AtomicBool::new(false),
+            com1_dropping: AtomicBool::new(false),
             keys_to_com1: Mutex::new(None),
+            has_serial_in: AtomicBool::new(false),
             stopper: Mutex::new(None),
             serial_in: Mutex::new(None),
             keys,
@@ -286,7 +331,18 @@ impl Console {
     /// Connects the console to the machine it serves.
     pub fn attach(&self, stopper: Stopper, serial_in: Option<SerialIn>, mem: GuestMemoryMmap) {
         *lock(&self.stopper) = Some(stopper);
-        *lock(&self.serial_in) = serial_in;
+        if let Some(mut w) = serial_in {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(SERIAL_IN_QUEUE);
+            std::thread::spawn(move || {
+                while let Ok(bytes) = rx.recv() {
+                    if w.write_all(&bytes).is_err() {
+                        return;
+                    }
+                }
+            });
+            *lock(&self.serial_in) = Some(tx);
+            self.has_serial_in.store(true, Ordering::SeqCst);
+        }
         *lock(&self.mem) = Some(mem);
     }
 
@@ -315,8 +371,8 @@ impl Console {
         let first = !self.uart_used.swap(true, Ordering::SeqCst);
         {
             let mut t = lock(&self.texts);
-            let plain = t.serial.plain(bytes);
-            t.feed(&plain);
+            let plain = t.serial_escapes.plain(bytes);
+            t.serial.feed(&plain);
         }
         let mut out = lock(&self.out);
         if let Some(f) = out.file.as_mut() {
@@ -339,7 +395,7 @@ impl Console {
     }
 
     fn on_video(&self, bytes: &[u8]) {
-        lock(&self.texts).feed(bytes);
+        lock(&self.texts).video.feed(bytes);
         if self.display == Display::Tty || self.uart_used.load(Ordering::SeqCst) {
             return; // the screen shows it, or the guest has its own console
         }
@@ -370,9 +426,12 @@ impl Console {
 
     /// Where keys go now: COM1 (true) or the keyboard.
     fn keys_to_com1(&self) -> bool {
-        match *lock(&self.keys_to_com1) {
+        let chosen = *lock(&self.keys_to_com1);
+        match chosen {
             Some(to) => to,
-            None => self.uart_used.load(Ordering::SeqCst) && lock(&self.serial_in).is_some(),
+            None => {
+                self.uart_used.load(Ordering::SeqCst) && self.has_serial_in.load(Ordering::SeqCst)
+            }
         }
     }
 
@@ -386,8 +445,13 @@ impl Console {
     }
 
     fn to_com1(&self, bytes: &[u8]) {
-        if let Some(w) = lock(&self.serial_in).as_mut() {
-            let _ = w.write_all(bytes);
+        let tx = lock(&self.serial_in).clone();
+        if let Some(tx) = tx {
+            if tx.try_send(bytes.to_vec()).is_err()
+                && !self.com1_dropping.swap(true, Ordering::SeqCst)
+            {
+                log::warn!("the guest is not reading COM1: typed bytes are dropped");
+            }
         }
     }
 
@@ -403,6 +467,46 @@ impl Console {
             .is_some_and(|m| text_memory_contains(m, text.as_bytes()))
     }
 
+    /// Text video memory's characters now.
+    fn screen_chars(&self) -> Vec<u8> {
+        lock(&self.mem)
+            .as_ref()
+            .map(text_memory)
+            .unwrap_or_default()
+    }
+
+    /// Where the output stands now.
+    fn mark(&self) -> Mark {
+        let screen = self.screen_chars();
+        let t = lock(&self.texts);
+        Mark {
+            serial: t.serial.mark(),
+            video: t.video.mark(),
+            screen,
+        }
+    }
+
+    /// Whether `text` came after `mark`: on COM1, from INT 10h, or on the
+    /// screen more often than it was then.
+    fn came_since(&self, mark: &Mark, text: &str) -> bool {
+        let t = text.as_bytes();
+        {
+            let s = lock(&self.texts);
+            if s.serial.came_since(mark.serial, t) || s.video.came_since(mark.video, t) {
+                return true;
+            }
+        }
+        occurrences(&self.screen_chars(), t) > occurrences(&mark.screen, t)
+    }
+
+    /// Whether `--expect`'s text has come in either stream.
+    fn expect_found(&self) -> bool {
+        let t = lock(&self.texts);
+        [&t.serial, &t.video]
+            .iter()
+            .any(|s| s.expect.as_ref().is_some_and(|m| m.found))
+    }
+
     /// One tick: the screen redrawn, held-back output mirrored, `--expect`
     /// checked.
     fn tick(&self, expect: Option<&str>) {
@@ -414,8 +518,7 @@ impl Console {
         }
         self.redraw();
         if let Some(text) = expect {
-            let seen = lock(&self.texts).expect.as_ref().is_some_and(|m| m.found);
-            if seen || self.on_screen(text) {
+            if self.expect_found() || self.on_screen(text) {
                 self.stop(STOP_EXPECT);
             }
         }
@@ -430,7 +533,12 @@ impl Console {
         let Some(screen) = self.screen() else { return };
         let mut out = lock(&self.out);
         if out.view == View::Screen {
-            let update = screen.ansi_update(out.drawn.as_ref(), terminal_width());
+            let (width, height) = terminal_size();
+            if out.drawn_size != (width, height) {
+                out.drawn = None; // resized: all again
+                out.drawn_size = (width, height);
+            }
+            let update = screen.ansi_update(out.drawn.as_ref(), width, height);
             if !update.is_empty() {
                 out.write(&update);
             }
@@ -441,7 +549,7 @@ impl Console {
     /// Whether `--expect`'s text has been seen (in the streams or now on
     /// the screen).
     pub fn expect_seen(&self, text: &str) -> bool {
-        lock(&self.texts).expect.as_ref().is_some_and(|m| m.found) || self.on_screen(text)
+        self.expect_found() || self.on_screen(text)
     }
 
     /// Ctrl-A s: the screen to the screenshot file now.
@@ -464,10 +572,19 @@ impl Console {
     /// Ctrl-A c: the terminal switches between the screen (keys to the
     /// keyboard) and the serial console (keys to COM1).
     fn switch(&self) {
-        let mut out = lock(&self.out);
         let to_com1 = !self.keys_to_com1();
+        if to_com1 && !self.has_serial_in.load(Ordering::SeqCst) {
+            log::warn!(
+                "COM1 takes no input here (--serial is not stdio): keys stay on the keyboard"
+            );
+            return;
+        }
         *lock(&self.keys_to_com1) = Some(to_com1);
+        let mut out = lock(&self.out);
         if self.display == Display::Tty {
+            if out.view == View::Serial {
+                out.write(TERMINAL_RESET);
+            }
             out.view = if to_com1 { View::Serial } else { View::Screen };
             out.drawn = None;
             out.write(b"\x1b[0m\x1b[?25h\x1b[H\x1b[2J");
@@ -495,7 +612,7 @@ impl Console {
             let mut next_key = Instant::now();
             // Where the output stood when the previous item was done: a
             // wait looks for its text after that.
-            let mut since = 0u64;
+            let mut since = Mark::default();
             while !me.finished.load(Ordering::SeqCst) {
                 me.tick(expect.as_deref());
                 if timeout.is_some_and(|t| started.elapsed() >= t) {
@@ -505,8 +622,9 @@ impl Console {
                 loop {
                     if let Some(k) = pending_keys.front() {
                         if Instant::now() >= next_key {
+                            // Marked first: the guest may answer at once.
+                            since = me.mark();
                             me.press(k);
-                            since = lock(&me.texts).mark();
                             pending_keys.pop_front();
                             next_key = Instant::now() + KEY_GAP;
                         }
@@ -523,9 +641,7 @@ impl Console {
                             pending_keys.extend(keys.iter().copied());
                             true
                         }
-                        Some((Step::Wait(text), _)) => {
-                            lock(&me.texts).came_since(since, text.as_bytes()) || me.on_screen(text)
-                        }
+                        Some((Step::Wait(text), _)) => me.came_since(&since, text),
                         Some((Step::Sleep(d), begun)) => begun.elapsed() >= *d,
                         None => true,
                     };
@@ -533,7 +649,7 @@ impl Console {
                         break;
                     }
                     if !matches!(current, Some((Step::Keys(_), _))) {
-                        since = lock(&me.texts).mark();
+                        since = me.mark();
                     }
                     current = None;
                 }
@@ -610,10 +726,14 @@ impl Console {
             return;
         }
         if out.view == View::Screen && self.display == Display::Tty {
-            let rows = out.drawn.as_ref().map_or(25, |s| s.rows);
+            let rows = out
+                .drawn
+                .as_ref()
+                .map_or(25, |s| s.rows)
+                .min(out.drawn_size.1.max(1));
             out.write(format!("\x1b[0m\x1b[?25h\x1b[{};1H\r\n", rows).as_bytes());
         } else {
-            out.write(b"\x1b[0m\x1b[?25h");
+            out.write(TERMINAL_RESET);
             if out.last != b'\n' {
                 out.write(b"\r\n");
             }
@@ -654,15 +774,15 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     }
 }
 
-/// The terminal's width in columns (80 if it cannot be read).
-fn terminal_width() -> u16 {
+/// The terminal's columns and rows (80x25 if they cannot be read).
+fn terminal_size() -> (u16, u16) {
     // SAFETY: a zeroed winsize is a valid out-parameter for TIOCGWINSZ.
     let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
     // SAFETY: TIOCGWINSZ fills `ws` for a terminal on fd 1.
-    if unsafe { libc::ioctl(1, libc::TIOCGWINSZ, &mut ws) } == 0 && ws.ws_col > 0 {
-        ws.ws_col
+    if unsafe { libc::ioctl(1, libc::TIOCGWINSZ, &mut ws) } == 0 && ws.ws_col > 0 && ws.ws_row > 0 {
+        (ws.ws_col, ws.ws_row)
     } else {
-        80
+        (80, 25)
     }
 }
 

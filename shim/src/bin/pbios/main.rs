@@ -542,11 +542,19 @@ fn flush_images() {
     }
 }
 
-/// The terminal back as pbios found it: async-signal-safe.
+/// The terminal back as pbios found it: its settings, the modes and colours
+/// a guest's output may have set, the cursor shown on a fresh line.
+/// Async-signal-safe.
 fn restore_terminal() {
     if let Some(t) = SAVED_TERMIOS.get() {
         // SAFETY: tcsetattr is async-signal-safe; `t` is a valid termios.
         unsafe { libc::tcsetattr(0, libc::TCSANOW, t) };
+        let reset = console::TERMINAL_RESET;
+        // SAFETY: write(2) is async-signal-safe; the buffers are static.
+        unsafe {
+            libc::write(1, reset.as_ptr().cast(), reset.len());
+            libc::write(1, b"\r\n".as_ptr().cast(), 2);
+        }
     }
 }
 

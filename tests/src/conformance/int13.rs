@@ -535,3 +535,74 @@ pub(super) fn cdrom_door_check(run: &Run) {
         "a hard disk locks and never changes"
     );
 }
+
+/// Booted from a CD-ROM's 1.44 MB diskette emulation: the drive number, the
+/// emulated drive's parameters and a read from it, the emulation status,
+/// the equipment word, then the end of the emulation.
+pub(super) fn cdrom_floppy_guest() -> Vec<u8> {
+    guest_with_entry(|r| {
+        disk_call(r, 0x0800, 0, 0x00)?; // 2-3
+        r.r(bx)?; // 4
+        r.r(cx)?; // 5
+        r.r(dx)?; // 6
+        r.a.xor(ax, ax)?; // AH=08h set ES:DI to the diskette table
+        r.a.mov(es, ax)?;
+        disk_call(r, 0x0201, 0x0002, 0x0000)?; // 7-8: sector 2 into BUF
+        r.m(BUF)?; // 9
+        r.m(BUF + 0x1FE)?; // 10
+        r.a.mov(ax, 0x4B01u32)?;
+        r.a.mov(dl, 0x00u32)?;
+        r.a.mov(si, 0x0700u32)?;
+        r.int(0x13)?;
+        r.fa()?; // 11-12
+        r.m(0x0700)?; // 13: size, media type
+        r.m(0x0702)?; // 14: drive (and the controller)
+        r.m(0x0704)?; // 15: image LBA (low)
+        r.m(0x070C)?; // 16: load segment
+        r.m(0x070E)?; // 17: sector count
+        r.m(0x0710)?; // 18: cylinders, sectors
+        r.m(0x0712)?; // 19: heads
+        r.int(0x11)?;
+        r.r(ax)?; // 20
+        r.a.mov(ax, 0x4B00u32)?;
+        r.a.mov(dl, 0x00u32)?;
+        r.a.mov(si, 0x0700u32)?;
+        r.int(0x13)?;
+        r.fa()?; // 21-22
+        disk_call(r, 0x0800, 0, 0x00)?; // 23-24: no diskette now
+        Ok(())
+    })
+}
+
+pub(super) fn cdrom_floppy_check(run: &Run) {
+    assert_eq!(w(run, 0) & 0xFF, 0x00, "booted as drive 00h");
+    assert!(!c(run, 2), "AH=08h on the emulated diskette");
+    assert_eq!(
+        (w(run, 4) & 0xFF, w(run, 5), w(run, 6)),
+        (4, 0x4F12, 0x0101),
+        "1.44 MB: 80/2/18, one drive"
+    );
+    assert!(!c(run, 7), "a CHS read");
+    assert_eq!(
+        w(run, 9),
+        u16::from_le_bytes([pattern_byte(1, 0), pattern_byte(1, 1)]),
+        "the image's sector 2"
+    );
+    assert!(!c(run, 11), "AX=4B01h");
+    assert_eq!(w(run, 13), 0x0213, "packet size 13h, 1.44 MB media");
+    assert_eq!(w(run, 14) & 0xFF, 0x00, "drive 00h");
+    assert_eq!(w(run, 15), 20, "the image at LBA 20");
+    assert_eq!(
+        (w(run, 16), w(run, 17)),
+        (0x07C0, 1),
+        "load segment, one sector"
+    );
+    assert_eq!(
+        (w(run, 18), w(run, 19) & 0xFF),
+        (0x1250, 2),
+        "80 cylinders, 18 sectors, 2 heads"
+    );
+    assert_eq!(w(run, 20) & 0xC1, 0x01, "INT 11h: one diskette");
+    assert!(!c(run, 21), "AX=4B00h ends the emulation");
+    assert!(c(run, 23), "then no drive 00h");
+}

@@ -39,6 +39,10 @@ pub enum Setup {
     /// An El Torito no-emulation CD (the guest is its boot image, loaded at
     /// 07C0h) and the hard disk; the CD is booted.
     Cdrom,
+    /// An El Torito CD whose boot image is a 1.44 MB diskette (the guest in
+    /// its sector 0, the pattern after) that the BIOS emulates as drive
+    /// 00h, and the hard disk; the CD is booted.
+    CdromFloppy,
 }
 
 /// One conformance guest.
@@ -88,6 +92,22 @@ impl Images {
                     64 * 4,
                 )),
             },
+            Setup::CdromFloppy => {
+                let floppy = TempDisk::new(boot, FLOPPY_SECTORS);
+                let image = std::fs::read(&floppy.path).expect("read the diskette image");
+                let mut iso = make_el_torito_image(&image, 0, 0);
+                // The initial entry (catalog at sector 18, after the
+                // validation entry): 1.44 MB diskette emulation, loading
+                // one virtual sector.
+                let entry = 18 * 2048 + 32;
+                iso[entry + 1] = 2;
+                iso[entry + 6..entry + 8].copy_from_slice(&1u16.to_le_bytes());
+                Images {
+                    disk: TempDisk::new(&blank, DISK_SECTORS),
+                    floppy: None,
+                    cdrom: Some(TempDisk::from_image(&iso, 0)),
+                }
+            }
         }
     }
 
@@ -104,7 +124,7 @@ impl Images {
         match setup {
             Setup::Disk => vec![BootDevice::Disk],
             Setup::Floppy => vec![BootDevice::Floppy, BootDevice::Disk],
-            Setup::Cdrom => vec![BootDevice::Cdrom, BootDevice::Disk],
+            Setup::Cdrom | Setup::CdromFloppy => vec![BootDevice::Cdrom, BootDevice::Disk],
         }
     }
 }
@@ -397,6 +417,14 @@ pub fn cases() -> Vec<Case> {
             slots: 30,
             guest: int13::cdrom_guest,
             check: int13::cdrom_check,
+        },
+        Case {
+            name: "cdrom_floppy_emulation",
+            covers: &[(0x13, Ah(0x4B)), (0x13, Ah(0x08)), (0x13, Ah(0x02))],
+            setup: Setup::CdromFloppy,
+            slots: 24,
+            guest: int13::cdrom_floppy_guest,
+            check: int13::cdrom_floppy_check,
         },
         Case {
             name: "cdrom_door",

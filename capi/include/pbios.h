@@ -268,6 +268,17 @@ const char *pbios_last_error(void);
 const uint8_t *pbios_rom(size_t *len);
 
 /**
+ * Copies the ROM to map for this handle's machine into `buf` (`len` bytes,
+ * at least 65536): [`pbios_rom`]'s bytes with the SMBIOS entry points
+ * filled in for the handle's layout and platform, so that the guest finds
+ * SMBIOS. Call it after [`pbios_set_platform`], before the guest runs.
+ *
+ * # Safety
+ * `pb` is a live handle; `buf` points at `len` writable bytes.
+ */
+int pbios_rom_image(struct Pbios *pb, uint8_t *buf, size_t len);
+
+/**
  * A pbios instance for `ram_bytes` of guest RAM in pbios's default layout
  * (640 KiB conventional, the text window at B0000h, the rest from 1 MiB to
  * 3 GiB, then from 4 GiB; [`pbios_ram_ranges`] lists them). Null on error

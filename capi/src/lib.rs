@@ -272,6 +272,29 @@ pub unsafe extern "C" fn pbios_rom(len: *mut usize) -> *const u8 {
     BUILTIN_ROM.as_ptr()
 }
 
+/// Copies the ROM to map for this handle's machine into `buf` (`len` bytes,
+/// at least 65536): [`pbios_rom`]'s bytes with the SMBIOS entry points
+/// filled in for the handle's layout and platform, so that the guest finds
+/// SMBIOS. Call it after [`pbios_set_platform`], before the guest runs.
+///
+/// # Safety
+/// `pb` is a live handle; `buf` points at `len` writable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn pbios_rom_image(pb: *mut Pbios, buf: *mut u8, len: usize) -> c_int {
+    let body = |pb: &mut Pbios| {
+        if buf.is_null() || len < BUILTIN_ROM.len() {
+            return Err(invalid("the buffer must hold 65536 bytes"));
+        }
+        let rom = pbios::Rom::builtin();
+        let image = rom.image(&pb.platform, &pb.memmap);
+        // SAFETY: the caller's contract: `buf` holds `len` >= 65536 bytes.
+        unsafe { std::ptr::copy_nonoverlapping(image.as_ptr(), buf, image.len()) };
+        Ok(PBIOS_OK)
+    };
+    // SAFETY: the caller's contract.
+    unsafe { with_handle(pb, body) }
+}
+
 /// A pbios instance for `ram_bytes` of guest RAM in pbios's default layout
 /// (640 KiB conventional, the text window at B0000h, the rest from 1 MiB to
 /// 3 GiB, then from 4 GiB; [`pbios_ram_ranges`] lists them). Null on error
@@ -864,6 +887,35 @@ mod tests {
                     base: 0,
                     size: 0xA_0000
                 }
+            );
+            pbios_destroy(pb);
+        }
+    }
+
+    #[test]
+    fn the_rom_image_carries_the_smbios_entry_points() {
+        // SAFETY: a live handle and buffers of the sizes given.
+        unsafe {
+            let pb = pbios_create(64 << 20);
+            let mut small = [0u8; 16];
+            assert_eq!(
+                pbios_rom_image(pb, small.as_mut_ptr(), 16),
+                PBIOS_ERR_INVALID
+            );
+            let mut rom = vec![0u8; PBIOS_ROM_SIZE as usize];
+            assert_eq!(pbios_rom_image(pb, rom.as_mut_ptr(), rom.len()), PBIOS_OK);
+            let at = usize::from(pbios::abi::rom::SMBIOS_SLOT);
+            assert_eq!(&rom[at..at + 4], b"_SM_");
+            assert_eq!(
+                rom[at..at + 0x1F]
+                    .iter()
+                    .fold(0u8, |a, &b| a.wrapping_add(b)),
+                0
+            );
+            assert_eq!(
+                rom.iter().fold(0u8, |a, &b| a.wrapping_add(b)),
+                0,
+                "the ROM's sum stays 0"
             );
             pbios_destroy(pb);
         }

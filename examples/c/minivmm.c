@@ -149,11 +149,13 @@ int main(int argc, char **argv)
 			pbios_die("pbios_add_ram");
 	}
 
-	/* The ROM, read-only at F0000h and below 4 GiB (the reset vector). */
+	/* The ROM, read-only at F0000h and below 4 GiB (the reset vector),
+	 * with its SMBIOS entry points filled in for this machine. */
 	size_t rom_len;
-	const uint8_t *rom = pbios_rom(&rom_len);
+	pbios_rom(&rom_len);
 	void *rom_copy = anon(rom_len);
-	memcpy(rom_copy, rom, rom_len);
+	if (pbios_rom_image(pb, rom_copy, rom_len) < 0)
+		pbios_die("pbios_rom_image");
 	map(vm, slot++, PBIOS_ROM_BASE, rom_len, rom_copy, KVM_MEM_READONLY);
 	map(vm, slot++, PBIOS_ROM_HIGH_BASE, rom_len, rom_copy, KVM_MEM_READONLY);
 

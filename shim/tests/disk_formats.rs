@@ -121,19 +121,34 @@ fn pbios(accel: &str, args: &[&str]) -> (Option<i32>, String) {
 
 const ACCELS: [&str; 2] = ["kvm", "tcg"];
 
+/// The writer's raw image in `dir`, and a qcow2 copy made by qemu-img.
+fn raw_and_qcow2(dir: &Path) -> (PathBuf, PathBuf) {
+    let raw = dir.join("disk.raw");
+    raw_image(&raw);
+    let q = dir.join("disk.qcow2");
+    let out = qemu_img(&[
+        "convert",
+        "-f",
+        "raw",
+        "-O",
+        "qcow2",
+        raw.to_str().unwrap(),
+        q.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (raw, q)
+}
+
 #[test]
 fn qcow2_images_are_read_and_written_as_qemu_writes_them() {
     for accel in ACCELS {
         let dir = scratch(&format!("qcow2-{accel}"));
-        let raw = dir.join("disk.raw");
-        raw_image(&raw);
-        let q = dir.join("disk.qcow2");
+        let (raw, q) = raw_and_qcow2(&dir);
         let s = |p: &Path| p.to_str().unwrap().to_string();
-        assert!(
-            qemu_img(&["convert", "-f", "raw", "-O", "qcow2", &s(&raw), &s(&q)])
-                .status
-                .success()
-        );
         // The same guest writes on the raw image and on the qcow2 one.
         assert_eq!(
             pbios(accel, &[&s(&raw)]),
@@ -205,15 +220,8 @@ fn qcow2_images_are_read_and_written_as_qemu_writes_them() {
 fn snapshot_and_read_only_leave_the_images_byte_identical() {
     for accel in ACCELS {
         let dir = scratch(&format!("untouched-{accel}"));
-        let raw = dir.join("disk.raw");
-        raw_image(&raw);
-        let q = dir.join("disk.qcow2");
+        let (raw, q) = raw_and_qcow2(&dir);
         let s = |p: &Path| p.to_str().unwrap().to_string();
-        assert!(
-            qemu_img(&["convert", "-f", "raw", "-O", "qcow2", &s(&raw), &s(&q)])
-                .status
-                .success()
-        );
         for img in [&raw, &q] {
             let before = std::fs::read(img).unwrap();
             // --snapshot: every write succeeds (the guest reads its last one

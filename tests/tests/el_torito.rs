@@ -33,6 +33,21 @@ fn iso(dir: &Path, image: &str, extra: &[&str]) -> PathBuf {
     out
 }
 
+/// Boots `cd` (first) with `disks` and `floppy` attached.
+fn boot_cd(cd: &Path, disks: Vec<&Path>, floppy: Option<&Path>) -> Run {
+    boot_media(
+        &Media {
+            disks,
+            floppy,
+            cdrom: Some(cd),
+        },
+        Opts {
+            boot: vec![BootDevice::Cdrom, BootDevice::Disk],
+            ..Opts::default()
+        },
+    )
+}
+
 /// Reads CHS (cylinder, head, sector) of `drive` into 0:8000h with AH=02h,
 /// saving FLAGS and the first word read in slots `i` and `i + 1`.
 fn read_chs(
@@ -114,17 +129,7 @@ fn a_diskette_emulation_cd_boots_as_drive_00h() {
     let mut real = vec![0u8; 1440 * 1024];
     real[..2].copy_from_slice(&0xF1F1u16.to_le_bytes());
     let floppy = TempDisk::from_image(&real, 0);
-    let run = boot_media(
-        &Media {
-            floppy: Some(&floppy.path),
-            cdrom: Some(&cd),
-            ..Media::default()
-        },
-        Opts {
-            boot: vec![BootDevice::Cdrom],
-            ..Opts::default()
-        },
-    );
+    let run = boot_cd(&cd, vec![], Some(&floppy.path));
     assert_eq!(run.exit, pbios::Exit::DebugExit(0), "{}", run.trace);
     let cf = |i| run.word(i) & 1 != 0;
     assert_eq!(run.word(0) & 0xFF, 0x00, "booted as drive 00h");
@@ -203,17 +208,7 @@ fn a_hard_disk_emulation_cd_boots_as_drive_80h() {
     std::fs::write(dir.join("hd.img"), img).unwrap();
     let cd = iso(&dir, "hd.img", &["-hard-disk-boot"]);
     let real = TempDisk::new(&boot_sector(&[0xF4]), 2048);
-    let run = boot_media(
-        &Media {
-            disks: vec![&real.path],
-            cdrom: Some(&cd),
-            ..Media::default()
-        },
-        Opts {
-            boot: vec![BootDevice::Cdrom],
-            ..Opts::default()
-        },
-    );
+    let run = boot_cd(&cd, vec![&real.path], None);
     assert_eq!(run.exit, pbios::Exit::DebugExit(0), "{}", run.trace);
     let cf = |i| run.word(i) & 1 != 0;
     assert_eq!(run.word(0) & 0xFF, 0x80, "booted as drive 80h");
@@ -269,17 +264,7 @@ fn an_emulation_boot_that_gives_up_leaves_the_next_device_its_drives() {
         save(a, 5, ax)
     });
     let real = TempDisk::new(&disk_guest, 2048);
-    let run = boot_media(
-        &Media {
-            disks: vec![&real.path],
-            cdrom: Some(&cd),
-            ..Media::default()
-        },
-        Opts {
-            boot: vec![BootDevice::Cdrom, BootDevice::Disk],
-            ..Opts::default()
-        },
-    );
+    let run = boot_cd(&cd, vec![&real.path], None);
     assert_eq!(run.exit, pbios::Exit::DebugExit(0), "{}", run.trace);
     assert_eq!(run.word(0) & 0xFF, 0x80);
     let first = u16::from_le_bytes([disk_guest[0], disk_guest[1]]);

@@ -106,7 +106,9 @@ struct UartInput(Arc<Mutex<KvmSerial>>);
 impl Write for UartInput {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         loop {
-            match uart(&self.0).enqueue_raw_bytes(buf) {
+            // The UART's lock is not held while waiting.
+            let queued = uart(&self.0).enqueue_raw_bytes(buf);
+            match queued {
                 Ok(n) => return Ok(n),
                 Err(vm_superio::serial::Error::FullFifo) => {
                     std::thread::sleep(Duration::from_millis(2))

@@ -124,7 +124,7 @@ struct Args {
     /// page 437), one line per row.
     #[arg(long, value_name = "FILE")]
     screen_text: Option<PathBuf>,
-    /// Raw hard disk images: drive 80h, then 81h-83h.
+    /// Hard disk images (raw or qcow2): drive 80h, then 81h-83h.
     #[arg(value_name = "DISK", num_args = 0..=4)]
     disks: Vec<PathBuf>,
 }

@@ -263,11 +263,7 @@ fn v86_call(vector: u8, gprs: [u32; 4]) -> Run {
             a.mov(word_ptr(0x7000u32), AFTER)?;
             a.mov(word_ptr(0x7002u32), 0u32)?;
             a.mov(word_ptr(0x7004u32), 0x3002u32)?;
-            a.lgdt(word_ptr(GDTR))?;
-            a.mov(eax, cr0)?;
-            a.or(eax, 1)?;
-            a.mov(cr0, eax)?;
-            a.jmp_far(0x08, pm_entry)
+            enter_protected_mode(&mut a, GDTR, 0x08, pm_entry)
         })()
         .unwrap();
         let mut b = CodeAssembler::new(32).unwrap();
@@ -305,9 +301,7 @@ fn v86_call(vector: u8, gprs: [u32; 4]) -> Run {
         code.extend(b.assemble(u64::from(entry)).unwrap());
         (code, entry)
     };
-    let (_, entry) = assemble(0x7C00);
-    let (code, entry2) = assemble(entry);
-    assert_eq!(entry, entry2);
+    let code = with_stable_entry(assemble);
     boot_with(
         &boot_sector(&code),
         Opts {
@@ -363,6 +357,35 @@ fn apm_power_off_ends_the_run() {
         other => panic!("{other:?}"),
     }
     assert_eq!(run.exit.status(), 0);
+}
+
+/// Loads the GDT that `gdtr` describes, sets CR0.PE and jumps to
+/// `selector:entry`.
+fn enter_protected_mode(
+    a: &mut CodeAssembler,
+    gdtr: u32,
+    selector: u16,
+    entry: u32,
+) -> Result<(), IcedError> {
+    a.lgdt(word_ptr(gdtr))?;
+    a.mov(eax, cr0)?;
+    a.or(eax, 1)?;
+    a.mov(cr0, eax)?;
+    a.jmp_far(selector, entry)
+}
+
+/// A guest whose real-mode part jumps to a protected-mode part assembled
+/// right after it: `assemble(entry)` gives the code and where its
+/// protected-mode part starts, called until that address holds still.
+fn with_stable_entry(assemble: impl Fn(u32) -> (Vec<u8>, u32)) -> Vec<u8> {
+    let mut entry = 0x7C00;
+    loop {
+        let (code, at) = assemble(entry);
+        if at == entry {
+            return code;
+        }
+        entry = at;
+    }
 }
 
 /// Copies `words` words from linear address EAX (anywhere in the first
@@ -828,11 +851,7 @@ fn bios32_directory_hands_out_the_32_bit_pci_bios() {
             }
             a.mov(word_ptr(GDTR), 0x17u32)?;
             a.mov(dword_ptr(GDTR + 2), GDT)?;
-            a.lgdt(word_ptr(GDTR))?;
-            a.mov(eax, cr0)?;
-            a.or(eax, 1)?;
-            a.mov(cr0, eax)?;
-            a.jmp_far(0x08, pm_entry)
+            enter_protected_mode(&mut a, GDTR, 0x08, pm_entry)
         })()
         .unwrap();
         let mut b = CodeAssembler::new(32).unwrap();
@@ -906,9 +925,7 @@ fn bios32_directory_hands_out_the_32_bit_pci_bios() {
         code.extend(b.assemble(u64::from(entry)).unwrap());
         (code, entry)
     };
-    let (_, entry) = assemble(0x7C00);
-    let (code, entry2) = assemble(entry);
-    assert_eq!(entry, entry2);
+    let code = with_stable_entry(assemble);
     let run = boot(&boot_sector(&code));
     assert_eq!(run.exit, pbios::Exit::DebugExit(0), "{}", run.trace);
     let dword = |i: u64| u32::from(run.word(i + 1)) << 16 | u32::from(run.word(i));
@@ -1004,11 +1021,7 @@ fn apm_protected_mode_interfaces_answer_and_power_off() {
             a.rep().movsb()?;
             a.mov(word_ptr(GDTR), 0x3Fu32)?;
             a.mov(dword_ptr(GDTR + 2), GDT)?;
-            a.lgdt(word_ptr(GDTR))?;
-            a.mov(eax, cr0)?;
-            a.or(eax, 1)?;
-            a.mov(cr0, eax)?;
-            a.jmp_far(0x30, pm16)?;
+            enter_protected_mode(&mut a, GDTR, 0x30, pm16)?;
             Ok(())
         })()
         .unwrap();

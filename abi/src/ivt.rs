@@ -25,8 +25,13 @@ pub enum RomVector {
     Iret,
     /// INT 1Eh: far pointer to the diskette parameter table.
     DisketteParams,
-    /// A data pointer with nothing to point at yet (INT 1Dh, 1Fh, 41h, 46h): 0000:0000.
+    /// A data pointer with nothing to point at yet (INT 1Dh, 41h, 46h): 0000:0000.
     Null,
+    /// INT 1Fh: the 8x8 font's characters 80h-FFh (F000:D200).
+    FontHigh,
+    /// INT 43h: the graphics font, the 8x16 one after POST (mode 03h;
+    /// INT 10h AH=00h moves it as the VGA BIOS does).
+    Font,
 }
 
 /// First vector of the master PIC's IRQs (IRQ 0 = INT 08h).
@@ -43,7 +48,9 @@ pub const fn rom_vector(vector: u8) -> RomVector {
         0x70..=0x77 => RomVector::SlaveIrq,
         0x1C | 0x4A => RomVector::Iret,
         0x1E => RomVector::DisketteParams,
-        0x1D | 0x1F | 0x41 | 0x46 => RomVector::Null,
+        0x1D | 0x41 | 0x46 => RomVector::Null,
+        0x1F => RomVector::FontHigh,
+        0x43 => RomVector::Font,
         _ => RomVector::Stub,
     }
 }

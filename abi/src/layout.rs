@@ -20,12 +20,16 @@ pub const RSDP_ADDR: u64 = EBDA_BASE + 0x3C0;
 /// The MP floating pointer: in the EBDA's first KiB, where MP 1.4 (4.1)
 /// says an OS looks first.
 pub const MP_FLOATING_ADDR: u64 = EBDA_BASE + 0x3F0;
-/// Monochrome text video memory (mode 07h), the start of the text window
-/// pbios backs with RAM.
+/// VGA's memory window (A0000h-BFFFFh): mode 13h's pixels at A0000h,
+/// the text buffers from B0000h. pbios backs all of it with RAM.
+pub const VGA_WINDOW_BASE: u64 = 0xA_0000;
+/// Size of [`VGA_WINDOW_BASE`]'s window: 128 KiB.
+pub const VGA_WINDOW_SIZE: u64 = 0x2_0000;
+/// Monochrome text video memory (mode 07h), the start of the text window.
 pub const MONO_TEXT_BASE: u64 = 0xB_0000;
 /// Colour text video memory (modes 00h-03h).
 pub const VGA_TEXT_BASE: u64 = 0xB_8000;
-/// Size of the text window backed as RAM: B0000h-BFFFFh.
+/// Size of the text window: B0000h-BFFFFh.
 pub const VGA_TEXT_SIZE: u64 = 0x1_0000;
 /// Where INT 19h loads a boot sector and jumps (0000:7C00, IBM PC).
 pub const BOOT_ADDR: u64 = 0x7C00;

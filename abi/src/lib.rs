@@ -25,7 +25,7 @@ extern crate std;
 
 /// Version of this contract. The shim refuses a ROM whose header carries a
 /// different one.
-pub const ABI_VERSION: u16 = 6;
+pub const ABI_VERSION: u16 = 7;
 
 /// Size of the ROM image: one 64 KiB real-mode segment.
 pub const ROM_SIZE: usize = 0x1_0000;
@@ -58,6 +58,32 @@ pub mod rom {
     pub const SMBIOS_SLOT: u16 = 0xE000;
     /// Bytes of [`SMBIOS_SLOT`].
     pub const SMBIOS_SLOT_SIZE: usize = 64;
+    /// Where the host writes the video BIOS's read-only data (F000:B000,
+    /// [`VIDEO_SLOT_SIZE`] bytes, zero in the ROM file): the character
+    /// fonts INT 10h AX=1130h and INT 1Fh/43h point at, the static
+    /// functionality table of AH=1Bh and the VBE strings. Its last byte
+    /// makes the slot sum to zero, so the ROM's checksum holds.
+    pub const VIDEO_SLOT: u16 = 0xB000;
+    /// Bytes of [`VIDEO_SLOT`].
+    pub const VIDEO_SLOT_SIZE: usize = 0x2800;
+    /// The 8x16 font, 256 characters of 16 bytes (VGA's text font).
+    pub const FONT_8X16: u16 = VIDEO_SLOT;
+    /// The 8x14 font, 256 characters of 14 bytes (EGA's).
+    pub const FONT_8X14: u16 = VIDEO_SLOT + 0x1000;
+    /// The 8x8 font, 256 characters of 8 bytes (CGA's; INT 43h in mode 13h).
+    pub const FONT_8X8: u16 = VIDEO_SLOT + 0x1E00;
+    /// The 8x8 font's upper half, characters 80h-FFh (INT 1Fh).
+    pub const FONT_8X8_HIGH: u16 = FONT_8X8 + 0x400;
+    /// The static functionality table INT 10h AH=1Bh points at (16 bytes).
+    pub const VIDEO_STATIC_TABLE: u16 = VIDEO_SLOT + 0x2600;
+    /// VBE's OEM string (4F00h), NUL-terminated in 16 bytes.
+    pub const VBE_OEM: u16 = VIDEO_SLOT + 0x2610;
+    /// VBE's vendor name (4F00h), NUL-terminated in 16 bytes.
+    pub const VBE_VENDOR: u16 = VIDEO_SLOT + 0x2620;
+    /// VBE's product name (4F00h), NUL-terminated in 32 bytes.
+    pub const VBE_PRODUCT: u16 = VIDEO_SLOT + 0x2630;
+    /// VBE's product revision (4F00h), NUL-terminated in 16 bytes.
+    pub const VBE_REVISION: u16 = VIDEO_SLOT + 0x2650;
     /// The BIOS32 service directory's 16-byte header (F000:E040, found by
     /// scanning E0000h-FFFFFh for `_32_` on 16-byte boundaries); its
     /// checksum byte (offset 10) is set by `cargo xtask rom`.

@@ -47,6 +47,18 @@ global_asm!(
     options(att_syntax)
 );
 
+// The video BIOS's read-only data (fonts, the AH=1Bh table, VBE strings):
+// zeros here, filled in by the host with the SMBIOS slot
+// (abi::rom::VIDEO_SLOT).
+global_asm!(
+    ".section .rom.video, \"a\"",
+    ".globl video_slot",
+    "video_slot:",
+    ".fill {size}, 1, 0",
+    size = const abi::rom::VIDEO_SLOT_SIZE,
+    options(att_syntax)
+);
+
 // One stub per vector: a near call of the trap entry. The host decodes the
 // vector from the return address the call pushed, pops it, and resumes at
 // the entry's IRET with the caller's frame where an INT left it.

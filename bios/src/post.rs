@@ -109,6 +109,8 @@ fn init_ivt() {
             RomVector::Iret => far_rom(iret),
             RomVector::DisketteParams => far_rom(fdpt),
             RomVector::Null => 0,
+            RomVector::FontHigh => far_rom(abi::rom::FONT_8X8_HIGH),
+            RomVector::Font => far_rom(abi::rom::FONT_8X16),
         };
         poke32(u32::from(vector) * 4, entry);
         i += 1;

@@ -13,8 +13,10 @@ use crate::serial::ComPort;
 use crate::services::{vector, BiosState, Ctx, Select, Status, Stop, Vector};
 use abi::config::HostConfig;
 use abi::header::RomHeader;
+use crate::vga::Vga;
 use std::collections::HashSet;
 use std::io::Write;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 /// Equipment word without diskettes: FPU (bit 1), 80x25 colour video
@@ -27,6 +29,15 @@ pub(crate) fn equipment(drives: &Drives) -> u16 {
     match drives.floppies() {
         0 => EQUIPMENT,
         n => EQUIPMENT | 1 | (u16::from(n - 1) << 6),
+    }
+}
+
+/// Locks the display adapter (a panic elsewhere cannot leave it unusable:
+/// its registers are plain values).
+pub(crate) fn lock_vga(v: &Mutex<Vga>) -> MutexGuard<'_, Vga> {
+    match v.lock() {
+        Ok(g) => g,
+        Err(p) => p.into_inner(),
     }
 }
 
@@ -147,6 +158,8 @@ pub struct Bios {
     /// The drive an El Torito boot emulates, while it does, with the boot
     /// it was made for (`None` for the drive: making it failed, logged once).
     emulated: Option<(crate::boot::ElTorito, Option<crate::disk::Disk>)>,
+    /// The display adapter INT 10h programs and the screen view reads.
+    vga: Arc<Mutex<Vga>>,
 }
 
 // An embedder may build the BIOS on one thread and serve traps on its
@@ -165,9 +178,17 @@ pub struct BiosBuilder {
     platform: Platform,
     com1: Option<Box<dyn ComPort + Send>>,
     piix4: bool,
+    vga: Option<Arc<Mutex<Vga>>>,
 }
 
 impl BiosBuilder {
+    /// The display adapter whose registers the backend's port I/O reaches
+    /// (default: a new one, [`Bios::vga`]).
+    pub fn vga(mut self, vga: Arc<Mutex<Vga>>) -> BiosBuilder {
+        self.vga = Some(vga);
+        self
+    }
+
     /// The CPUs, ACPI choice and ACPI ports the tables describe (default:
     /// one CPU, ACPI on, PM1a at 600h, reset at CF9h). `cpus` is kept to
     /// 1..=[`platform::MAX_CPUS`].
@@ -204,6 +225,7 @@ impl BiosBuilder {
             stats: Stats::default(),
             started: Instant::now(),
             emulated: None,
+            vga: self.vga.unwrap_or_default(),
         }
     }
 }
@@ -219,12 +241,20 @@ impl Bios {
             platform: Platform::default(),
             com1: None,
             piix4: false,
+            vga: None,
         }
     }
 
     /// The ROM header this BIOS serves (where the trap sites are).
     pub fn header(&self) -> &RomHeader {
         &self.header
+    }
+
+    /// The display adapter: its registers (which a backend's port I/O at
+    /// 3B4h-3BAh and 3C0h-3DFh reaches, [`Vga::handles`]) and the mode
+    /// INT 10h set. The screen view reads it with video memory.
+    pub fn vga(&self) -> Arc<Mutex<Vga>> {
+        self.vga.clone()
     }
 
     /// The drives.
@@ -266,6 +296,7 @@ impl Bios {
         };
         self.emulated = None;
         self.warned.clear();
+        *lock_vga(&self.vga) = Vga::new();
     }
 
     /// What POST is told about the machine.
@@ -359,6 +390,8 @@ impl Bios {
             None => (0, 0),
         };
         let function = service.lookup(regs);
+        let vga = self.vga.clone();
+        let mut vga = lock_vga(&vga);
         let mut ctx = Ctx {
             mem,
             drives: &self.dev.drives,
@@ -376,6 +409,7 @@ impl Bios {
             tables: &self.tables,
             stop: None,
             rom: &self.header,
+            vga: &mut vga,
         };
         let status = match function {
             Some(f) => (f.handler)(regs, &mut ctx),

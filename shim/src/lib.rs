@@ -40,6 +40,7 @@ pub mod services;
 pub mod smbios;
 mod trace;
 pub mod vcpu;
+pub mod vga;
 
 /// The ROM↔shim contract (trap port, stub layout, ROM header, fixed
 /// addresses), re-exported so an embedder needs only this crate.

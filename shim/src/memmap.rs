@@ -12,7 +12,14 @@ pub const GIB: u64 = 1024 * MIB;
 pub use abi::layout::{
     CONVENTIONAL_TOP, EBDA_BASE, EBDA_KIB, HIGH_MEMORY, HIGH_RAM_START, KVM_IDENTITY_MAP,
     KVM_RESERVED_END, KVM_TSS, MONO_TEXT_BASE, PCI_HOLE_START, VGA_TEXT_BASE, VGA_TEXT_SIZE,
+    VGA_WINDOW_BASE, VGA_WINDOW_SIZE,
 };
+
+/// Size of the VBE linear framebuffer: enough for 1920x1080 at 32 bpp.
+pub const FRAMEBUFFER_SIZE: u64 = 8 * MIB;
+/// The smallest machine that gets a framebuffer in its RAM (the default
+/// layout): below this, VBE offers no modes and all RAM stays usable.
+pub const FRAMEBUFFER_MIN_MEM: u64 = 32 * MIB;
 
 /// Size of the range that holds the MP and ACPI tables (reserved in the
 /// E820 map; see `platform`): by default the top of RAM below 4 GiB.
@@ -78,6 +85,9 @@ pub enum MemError {
     /// An E820 RAM entry with no RAM behind it.
     #[error("E820 RAM entry at {0:#x} is not backed by a RAM range")]
     E820NotBacked(u64),
+    /// A framebuffer that is not reserved RAM below 4 GiB clear of the tables.
+    #[error("the framebuffer at {0:#x} must be page-aligned RAM below 4 GiB, reserved in the E820 map and clear of the platform tables")]
+    Framebuffer(u64),
     /// The EBDA listed as usable RAM.
     #[error("the EBDA (9FC00h-9FFFFh) must not be usable RAM in the E820 map")]
     EbdaNotReserved,
@@ -95,13 +105,16 @@ pub struct MemoryMap {
     e820: Vec<E820Entry>,
     ram: Vec<(u64, usize)>,
     tables_base: u64,
+    framebuffer: Option<(u64, u64)>,
 }
 
 impl MemoryMap {
     /// Lays out `total` bytes of RAM: 640 KiB conventional, the rest from
     /// 1 MiB up to the PCI hole at 3 GiB, the remainder above 4 GiB. The 384
-    /// KiB between 640 KiB and 1 MiB are not RAM (the text buffer is mapped
-    /// separately).
+    /// KiB between 640 KiB and 1 MiB are not RAM, except VGA's window
+    /// (A0000h-BFFFFh, mapped separately). From [`FRAMEBUFFER_MIN_MEM`] up,
+    /// the [`FRAMEBUFFER_SIZE`] bytes below the platform tables (1 MiB
+    /// aligned) are VBE's linear framebuffer, reserved in the E820 map.
     pub fn new(total: u64) -> Result<MemoryMap, MemError> {
         if total < MIN_MEM {
             return Err(MemError::TooSmall(total));
@@ -137,11 +150,6 @@ impl MemoryMap {
                 kind: E820Type::Ram,
             },
             E820Entry {
-                base: low_top - TABLES_SIZE,
-                length: TABLES_SIZE,
-                kind: E820Type::Reserved,
-            },
-            E820Entry {
                 base: KVM_IDENTITY_MAP,
                 length: KVM_RESERVED_END - KVM_IDENTITY_MAP,
                 kind: E820Type::Reserved,
@@ -152,6 +160,35 @@ impl MemoryMap {
                 kind: E820Type::Reserved,
             },
         ];
+        let tables_base = low_top - TABLES_SIZE;
+        let framebuffer = (total >= FRAMEBUFFER_MIN_MEM)
+            .then(|| ((tables_base - FRAMEBUFFER_SIZE) & !(MIB - 1), FRAMEBUFFER_SIZE));
+        let ram_end = framebuffer.map_or(tables_base, |f| f.0);
+        let mut below_tables = vec![E820Entry {
+            base: HIGH_MEMORY,
+            length: ram_end - HIGH_MEMORY,
+            kind: E820Type::Ram,
+        }];
+        if let Some((fb, size)) = framebuffer {
+            below_tables.push(E820Entry {
+                base: fb,
+                length: size,
+                kind: E820Type::Reserved,
+            });
+            if fb + size < tables_base {
+                below_tables.push(E820Entry {
+                    base: fb + size,
+                    length: tables_base - fb - size,
+                    kind: E820Type::Ram,
+                });
+            }
+        }
+        below_tables.push(E820Entry {
+            base: tables_base,
+            length: TABLES_SIZE,
+            kind: E820Type::Reserved,
+        });
+        e820.splice(3..4, below_tables);
         if high_size > 0 {
             e820.push(E820Entry {
                 base: HIGH_RAM_START,
@@ -161,7 +198,7 @@ impl MemoryMap {
         }
         let mut ram = vec![
             (0, CONVENTIONAL_TOP as usize),
-            (MONO_TEXT_BASE, VGA_TEXT_SIZE as usize),
+            (VGA_WINDOW_BASE, VGA_WINDOW_SIZE as usize),
             (HIGH_MEMORY, (low_top - HIGH_MEMORY) as usize),
         ];
         if high_size > 0 {
@@ -173,8 +210,42 @@ impl MemoryMap {
             high_size,
             e820,
             ram,
-            tables_base: low_top - TABLES_SIZE,
+            tables_base,
+            framebuffer,
         })
+    }
+
+    /// This layout with VBE's linear framebuffer at `base`, `size` bytes:
+    /// RAM reserved in the E820 map, below 4 GiB, 4 KiB aligned, clear of
+    /// the platform tables. An embedder's [`MemoryMap::custom`] layout has
+    /// none until this is called (VBE then offers no modes).
+    pub fn with_framebuffer(mut self, base: u64, size: u64) -> Result<MemoryMap, MemError> {
+        let end = base.checked_add(size).ok_or(MemError::Framebuffer(base))?;
+        let backed = self
+            .ram
+            .iter()
+            .any(|&(b, s)| b <= base && end <= b + s as u64);
+        let reserved = self.e820.iter().any(|e| {
+            e.kind == E820Type::Reserved && e.base <= base && end <= e.base.saturating_add(e.length)
+        });
+        let clear = end <= self.tables_base || self.tables_base + TABLES_SIZE <= base;
+        if size == 0
+            || !base.is_multiple_of(4 * KIB)
+            || end > HIGH_RAM_START
+            || !backed
+            || !reserved
+            || !clear
+        {
+            return Err(MemError::Framebuffer(base));
+        }
+        self.framebuffer = Some((base, size));
+        Ok(self)
+    }
+
+    /// VBE's linear framebuffer: its address and size, if this machine has
+    /// one.
+    pub fn framebuffer(&self) -> Option<(u64, u64)> {
+        self.framebuffer
     }
 
     /// An embedder's own layout: the RAM ranges `(base, size)` it backs
@@ -279,6 +350,7 @@ impl MemoryMap {
             e820,
             ram: ram.into_iter().map(|(b, s)| (b, s as usize)).collect(),
             tables_base,
+            framebuffer: None,
         })
     }
 
@@ -291,7 +363,8 @@ impl MemoryMap {
     /// Top of the RAM that starts at 1 MiB and is usable, below the
     /// platform tables (INT 15h E801h and 88h).
     pub fn extended_top(&self) -> u64 {
-        self.tables_base.min(self.low_top).max(HIGH_MEMORY)
+        let fb = self.framebuffer.map_or(u64::MAX, |f| f.0);
+        self.tables_base.min(fb).min(self.low_top).max(HIGH_MEMORY)
     }
 
     /// The E820 map: sorted by base, non-overlapping.
@@ -402,25 +475,27 @@ mod tests {
                 kind: E820Type::Ram
             }
         );
-        assert_eq!(
-            m.e820()[3],
-            E820Entry {
-                base: MIB,
-                length: 127 * MIB - TABLES_SIZE,
-                kind: E820Type::Ram
-            }
-        );
-        assert_eq!(
-            m.e820()[4],
-            E820Entry {
-                base: 128 * MIB - TABLES_SIZE,
-                length: TABLES_SIZE,
-                kind: E820Type::Reserved
-            }
-        );
+        // RAM to the framebuffer, 8 MiB 1 MiB-aligned below the tables, the
+        // RAM between them, the tables.
+        let fb = 119 * MIB;
+        assert_eq!(m.framebuffer(), Some((fb, FRAMEBUFFER_SIZE)));
+        let want = [
+            (MIB, fb - MIB, E820Type::Ram),
+            (fb, FRAMEBUFFER_SIZE, E820Type::Reserved),
+            (127 * MIB, MIB - TABLES_SIZE, E820Type::Ram),
+            (128 * MIB - TABLES_SIZE, TABLES_SIZE, E820Type::Reserved),
+        ];
+        for (i, (base, length, kind)) in want.into_iter().enumerate() {
+            assert_eq!(m.e820()[3 + i], E820Entry { base, length, kind });
+        }
+        assert_eq!(m.extended_top(), fb);
         assert_eq!(m.base_mem_kib(), 639);
         let ram: u64 = m.ram_ranges().iter().map(|r| r.1 as u64).sum();
-        assert_eq!(ram, 128 * MIB - 384 * KIB + VGA_TEXT_SIZE);
+        assert_eq!(ram, 128 * MIB - 384 * KIB + VGA_WINDOW_SIZE);
+        // A small machine keeps all its RAM.
+        let small = MemoryMap::new(16 * MIB).unwrap();
+        assert_eq!(small.framebuffer(), None);
+        assert_eq!(small.extended_top(), 16 * MIB - TABLES_SIZE);
     }
 
     #[test]
@@ -558,5 +633,27 @@ mod tests {
         );
         assert!(!m.is_default() && d.is_default());
         assert_eq!(m.extended_top(), 16 * MIB);
+        assert_eq!(m.framebuffer(), None);
+        assert_eq!(
+            m.clone().with_framebuffer(2 * MIB, MIB),
+            Err(MemError::Framebuffer(2 * MIB)),
+            "usable RAM"
+        );
+        let mut e = e820.clone();
+        e[1].length = 7 * MIB;
+        e.insert(
+            2,
+            E820Entry {
+                base: 8 * MIB,
+                length: 8 * MIB,
+                kind: E820Type::Reserved,
+            },
+        );
+        let fb = MemoryMap::custom(ram.clone(), e, 16 * MIB)
+            .unwrap()
+            .with_framebuffer(8 * MIB, 8 * MIB)
+            .unwrap();
+        assert_eq!(fb.framebuffer(), Some((8 * MIB, 8 * MIB)));
+        assert_eq!(fb.extended_top(), 8 * MIB);
     }
 }

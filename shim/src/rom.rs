@@ -105,14 +105,15 @@ impl Rom {
     /// The image to map for a machine of `platform` on `memmap`: these
     /// bytes with the SMBIOS entry points in their slot
     /// ([`crate::smbios::patch_rom`]), so that the guest finds the SMBIOS
-    /// tables INT 19h installs. Map this rather than `bytes`.
+    /// tables INT 19h installs, and the fonts and video tables in theirs
+    /// ([`crate::vga::font::patch_rom`]). Map this rather than `bytes`.
     pub fn image(
         &self,
         platform: &crate::platform::Platform,
         memmap: &crate::memmap::MemoryMap,
     ) -> Vec<u8> {
         let mut b = self.bytes.clone();
-        crate::smbios::patch_rom(&mut b, platform, memmap);
+        patch(&mut b, platform, memmap);
         b
     }
 
@@ -134,6 +135,17 @@ impl Rom {
         }
         Ok(Rom { bytes, header })
     }
+}
+
+/// Fills the slots the host writes in its copy of the ROM: the SMBIOS
+/// entry points and the video data.
+pub fn patch(
+    image: &mut [u8],
+    platform: &crate::platform::Platform,
+    memmap: &crate::memmap::MemoryMap,
+) {
+    crate::smbios::patch_rom(image, platform, memmap);
+    crate::vga::font::patch_rom(image);
 }
 
 #[cfg(test)]

@@ -332,6 +332,7 @@ fn check_rom(elf: &[u8], image: &[u8], trap: abi::TrapKind) -> Result<()> {
         ("mailbox_entry", h.mailbox_entry),
         ("dummy_iret", abi::rom::DUMMY_IRET),
         ("smbios_slot", abi::rom::SMBIOS_SLOT),
+        ("video_slot", abi::rom::VIDEO_SLOT),
         ("bios32_directory", abi::rom::BIOS32_DIRECTORY),
         ("pci16", h.pci_entry),
         ("diskette_params", abi::rom::DISKETTE_PARAMS),
@@ -412,6 +413,13 @@ fn check_rom(elf: &[u8], image: &[u8], trap: abi::TrapKind) -> Result<()> {
     want(
         "SMBIOS slot at F000:E000 is zero (the host fills it)",
         image[slot..slot + abi::rom::SMBIOS_SLOT_SIZE]
+            .iter()
+            .all(|&b| b == 0),
+    )?;
+    let video = usize::from(abi::rom::VIDEO_SLOT);
+    want(
+        "video slot at F000:B000 is zero (the host fills it)",
+        image[video..video + abi::rom::VIDEO_SLOT_SIZE]
             .iter()
             .all(|&b| b == 0),
     )?;

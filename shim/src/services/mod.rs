@@ -135,6 +135,8 @@ pub struct Ctx<'a> {
     /// The ROM's header: where its guest-side services (the PCI BIOS, APM's
     /// protected-mode entries) are.
     pub rom: &'a abi::header::RomHeader,
+    /// The display adapter (INT 10h).
+    pub vga: &'a mut crate::vga::Vga,
 }
 
 impl<'a> Ctx<'a> {
@@ -288,6 +290,8 @@ pub fn vector(v: u8) -> Vector {
         RomVector::Iret => Vector::Guest("user hook: IRET"),
         RomVector::DisketteParams => Vector::Guest("diskette parameter table"),
         RomVector::Null => Vector::Guest("null data pointer"),
+        RomVector::FontHigh => Vector::Guest("8x8 font, characters 80h-FFh"),
+        RomVector::Font => Vector::Guest("graphics character font"),
     }
 }
 

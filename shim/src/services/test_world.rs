@@ -24,6 +24,7 @@ pub(crate) struct World {
     pub(crate) clock: FixedClock,
     pub(crate) map: MemoryMap,
     header: abi::header::RomHeader,
+    pub(crate) vga: crate::vga::Vga,
     _file: Option<TempFile>,
 }
 
@@ -86,6 +87,7 @@ impl World {
             }),
             map,
             header: crate::rom::Rom::builtin().header,
+            vga: crate::vga::Vga::new(),
             _file: Some(TempFile(path)),
         }
     }
@@ -105,6 +107,7 @@ impl World {
             tables: &[],
             stop: None,
             rom: &self.header,
+            vga: &mut self.vga,
         };
         // As the dispatcher does: the answer sets CF, ZF and AH.
         let status = f(r, &mut ctx);

@@ -132,6 +132,8 @@ struct Shared {
     /// COM1's output stream, behind the UART (flushed when a run ends).
     com1_out: CoalescedOut,
     ports: Mutex<PlatformPorts>,
+    /// The display adapter's registers (the BIOS's own).
+    vga: Arc<Mutex<crate::vga::Vga>>,
     /// Why an application processor ended the run, for the boot CPU.
     ended: Mutex<Option<Result<Exit, KvmError>>>,
     /// Tells the application processors' threads to finish.
@@ -233,7 +235,7 @@ impl KvmMachine {
             MmapRegion::new(abi::ROM_SIZE).map_err(|e| KvmError::AllocateMemory(e.to_string()))?;
         // The guest's copy of the ROM, with the SMBIOS entry points in.
         let mut image = rom.bytes.clone();
-        crate::smbios::patch_rom(&mut image, &platform, &memmap);
+        crate::rom::patch(&mut image, &platform, &memmap);
         // SAFETY: the region is a fresh private mapping of ROM_SIZE bytes, the
         // same length as the checked image.
         unsafe {
@@ -263,7 +265,9 @@ impl KvmMachine {
             IrqTrigger(evt),
             Box::new(com1_out.clone()) as SerialOut,
         )));
+        let vga = Arc::new(Mutex::new(crate::vga::Vga::new()));
         let shared = Arc::new(Shared {
+            vga: vga.clone(),
             serial: serial.clone(),
             com1_out,
             ports: Mutex::new(PlatformPorts::new(
@@ -295,6 +299,7 @@ impl KvmMachine {
         }
         let sync_regs = enable_sync_regs(&kvm, &mut vcpu);
         let bios = Bios::builder(rom.header, memmap, devices)
+            .vga(vga)
             .platform(platform)
             .com1(Box::new(SharedUart(serial)))
             .build();
@@ -637,6 +642,13 @@ fn io_out(shared: &Shared, port: u16, data: &[u8]) -> Option<Exit> {
         abi::I8042_COMMAND_PORT if value == abi::I8042_CMD_RESET => {
             Some(Exit::Reset("i8042 reset (FEh to port 64h)".into()))
         }
+        p if (0x3B4..=0x3DF).contains(&p) => {
+            let mut vga = lock(&shared.vga);
+            if vga.handles(p) {
+                vga.write(p, data);
+            }
+            None
+        }
         p => {
             let mut ports = lock(&shared.ports);
             if !ports.handles(p) {
@@ -659,6 +671,13 @@ fn io_in(shared: &Shared, port: u16, data: &mut [u8]) {
     if (abi::COM1_PORT..abi::COM1_PORT + 8).contains(&port) {
         let v = uart(&shared.serial).read((port - abi::COM1_PORT) as u8);
         data.fill(v);
+    } else if (0x3B4..=0x3DF).contains(&port) {
+        let mut vga = lock(&shared.vga);
+        if vga.handles(port) {
+            vga.read(port, data);
+        } else {
+            data.fill(0xFF);
+        }
     } else {
         let mut ports = lock(&shared.ports);
         if ports.handles(port) {

@@ -246,7 +246,7 @@ impl TcgMachine {
         let rom_path = dir.0.join("bios.bin");
         // QEMU's copy of the ROM: the mailbox jump and the SMBIOS entry points.
         let mut image = patch_rom(&rom.bytes, &rom.header);
-        crate::smbios::patch_rom(&mut image, &platform, &memmap);
+        crate::rom::patch(&mut image, &platform, &memmap);
         std::fs::write(&rom_path, image).map_err(TcgError::RomFile)?;
         let gdb_path = dir.0.join("gdb.sock");
         let com1_path = dir.0.join("com1.sock");

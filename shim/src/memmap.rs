@@ -113,8 +113,8 @@ impl MemoryMap {
     /// 1 MiB up to the PCI hole at 3 GiB, the remainder above 4 GiB. The 384
     /// KiB between 640 KiB and 1 MiB are not RAM, except VGA's window
     /// (A0000h-BFFFFh, mapped separately). From [`FRAMEBUFFER_MIN_MEM`] up,
-    /// the [`FRAMEBUFFER_SIZE`] bytes below the platform tables (1 MiB
-    /// aligned) are VBE's linear framebuffer, reserved in the E820 map.
+    /// the [`FRAMEBUFFER_SIZE`] bytes right below the platform tables are
+    /// VBE's linear framebuffer, reserved in the E820 map.
     pub fn new(total: u64) -> Result<MemoryMap, MemError> {
         if total < MIN_MEM {
             return Err(MemError::TooSmall(total));
@@ -162,7 +162,7 @@ impl MemoryMap {
         ];
         let tables_base = low_top - TABLES_SIZE;
         let framebuffer = (total >= FRAMEBUFFER_MIN_MEM)
-            .then(|| ((tables_base - FRAMEBUFFER_SIZE) & !(MIB - 1), FRAMEBUFFER_SIZE));
+            .then(|| (tables_base - FRAMEBUFFER_SIZE, FRAMEBUFFER_SIZE));
         let ram_end = framebuffer.map_or(tables_base, |f| f.0);
         let mut below_tables = vec![E820Entry {
             base: HIGH_MEMORY,
@@ -175,13 +175,6 @@ impl MemoryMap {
                 length: size,
                 kind: E820Type::Reserved,
             });
-            if fb + size < tables_base {
-                below_tables.push(E820Entry {
-                    base: fb + size,
-                    length: tables_base - fb - size,
-                    kind: E820Type::Ram,
-                });
-            }
         }
         below_tables.push(E820Entry {
             base: tables_base,
@@ -475,14 +468,12 @@ mod tests {
                 kind: E820Type::Ram
             }
         );
-        // RAM to the framebuffer, 8 MiB 1 MiB-aligned below the tables, the
-        // RAM between them, the tables.
-        let fb = 119 * MIB;
+        // RAM to the framebuffer, 8 MiB right below the tables, the tables.
+        let fb = 120 * MIB - TABLES_SIZE;
         assert_eq!(m.framebuffer(), Some((fb, FRAMEBUFFER_SIZE)));
         let want = [
             (MIB, fb - MIB, E820Type::Ram),
             (fb, FRAMEBUFFER_SIZE, E820Type::Reserved),
-            (127 * MIB, MIB - TABLES_SIZE, E820Type::Ram),
             (128 * MIB - TABLES_SIZE, TABLES_SIZE, E820Type::Reserved),
         ];
         for (i, (base, length, kind)) in want.into_iter().enumerate() {
@@ -542,7 +533,11 @@ mod tests {
     fn custom_layouts_are_checked() {
         let d = MemoryMap::new(256 * MIB).unwrap();
         let ram: Vec<(u64, u64)> = d.ram_ranges().iter().map(|&(b, s)| (b, s as u64)).collect();
-        let same = MemoryMap::custom(ram.clone(), d.e820().to_vec(), d.tables_base()).unwrap();
+        let (fb, fb_size) = d.framebuffer().unwrap();
+        let same = MemoryMap::custom(ram.clone(), d.e820().to_vec(), d.tables_base())
+            .unwrap()
+            .with_framebuffer(fb, fb_size)
+            .unwrap();
         assert_eq!(same, d, "the default layout is a valid custom one");
         // Tables in the middle of RAM, reserved there.
         let e820 = vec![

@@ -1,11 +1,15 @@
-//! The guest's text screen as a person sees it, read from video memory and
-//! the BIOS data area (so a guest that writes B8000h directly shows as well
-//! as one that calls INT 10h): as UTF-8 text from code page 437, as ANSI
+//! The guest's screen as a person sees it, read from video memory, the
+//! BIOS data area and the display adapter's registers (so a guest that
+//! writes B8000h or the CRTC directly shows as well as one that calls
+//! INT 10h). A text screen comes as UTF-8 text from code page 437, as ANSI
 //! for a terminal, and (feature `screenshot`) as a PNG drawn with an 8x16
-//! font in the 16 VGA colours.
+//! font in the adapter's 16 text colours; a graphics screen ([`Frame`],
+//! mode 13h or a VBE mode) as a PNG at its resolution and, for a terminal,
+//! in half-block characters of 24-bit colour scaled to fit.
 
 use crate::mem::{bda_addr, Memory};
-use crate::memmap::{MONO_TEXT_BASE, VGA_TEXT_BASE, VGA_TEXT_SIZE};
+use crate::memmap::{MONO_TEXT_BASE, VGA_TEXT_BASE, VGA_TEXT_SIZE, VGA_WINDOW_BASE};
+use crate::vga::{Mode, Vga};
 use abi::bda;
 
 /// The CRTC base the BDA names for the monochrome adapter (40:63).
@@ -27,6 +31,8 @@ pub struct TextScreen {
     pub cursor: Option<(u16, u16)>,
     /// The cursor's first and last scan lines (40:60).
     pub cursor_shape: (u8, u8),
+    /// The 16 text colours as RGB (the attribute palette through the DAC).
+    pub palette: [[u8; 3]; 16],
 }
 
 impl TextScreen {
@@ -80,7 +86,49 @@ impl TextScreen {
             cells,
             cursor,
             cursor_shape: (first & 0x1F, last & 0x1F),
+            palette: PALETTE,
         }
+    }
+
+    /// Reads the screen the adapter shows: the shape from the BDA, but the
+    /// start address, the cursor and its shape from the CRTC, and the
+    /// colours from the attribute palette and the DAC, so that a guest that
+    /// programs them directly (a console scrolling by the start address,
+    /// Linux's vgacon moving the cursor) shows as it would on a VGA.
+    pub fn read_display<M: Memory + ?Sized>(mem: &M, vga: &Vga) -> TextScreen {
+        let mut s = TextScreen::read(mem);
+        let base = if s.is_mono() {
+            MONO_TEXT_BASE
+        } else {
+            VGA_TEXT_BASE
+        };
+        let window = VGA_TEXT_SIZE / 2;
+        let start = u64::from(vga.start_address()) * 2;
+        let mut raw = vec![0u8; s.cells.len() * 2];
+        for (i, chunk) in raw.chunks_mut(2).enumerate() {
+            let at = base + (start + 2 * i as u64) % window;
+            if mem.read(at, chunk).is_err() {
+                chunk.copy_from_slice(&[b' ', 0x07]);
+            }
+        }
+        s.cells = raw
+            .chunks(2)
+            .map(|c| u16::from(c[1]) << 8 | u16::from(c[0]))
+            .collect();
+        let cols = u64::from(s.cols);
+        let rel = u64::from(vga.cursor_location().wrapping_sub(vga.start_address()));
+        let (col, row) = ((rel % cols) as u16, (rel / cols) as u16);
+        s.cursor = match vga.cursor_shape() {
+            Some(shape) if row < s.rows => {
+                s.cursor_shape = shape;
+                Some((col, row))
+            }
+            _ => None,
+        };
+        for (i, c) in s.palette.iter_mut().enumerate() {
+            *c = vga.text_rgb(i as u8);
+        }
+        s
     }
 
     /// Whether this is the monochrome adapter's mode 7.
@@ -107,6 +155,186 @@ impl TextScreen {
                 .collect();
             out += line.trim_end_matches(' ');
             out.push('\n');
+        }
+        out
+    }
+}
+
+/// A graphics screen's pixels.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Picture {
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// `width * height` pixels, row by row, as red, green, blue.
+    pub rgb: Vec<u8>,
+}
+
+/// What the display shows: a text screen, or a graphics one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Frame {
+    /// A text mode.
+    Text(TextScreen),
+    /// Mode 13h or a VBE mode.
+    Graphics(Picture),
+}
+
+/// The largest picture read (a 1920x1080 screen is 2 million pixels).
+const MAX_PIXELS: u64 = 4096 * 4096;
+
+impl Frame {
+    /// Reads what the adapter `vga` shows from `mem`: in a graphics mode
+    /// every pixel, from the display start, through the DAC at 8 bpp;
+    /// pixels outside RAM read as black.
+    pub fn capture<M: Memory + ?Sized>(mem: &M, vga: &Vga) -> Frame {
+        let (base, width, height, bpp, pitch) = match vga.mode {
+            Mode::Text => return Frame::Text(TextScreen::read_display(mem, vga)),
+            Mode::Vga256 => (VGA_WINDOW_BASE, 320, 200, 8, 320),
+            Mode::Linear(l) => {
+                let off = u64::from(l.start.1) * u64::from(l.pitch)
+                    + u64::from(l.start.0 * l.bytes_per_pixel());
+                (l.base + off, l.width, l.height, l.bpp, l.pitch)
+            }
+        };
+        if u64::from(width) * u64::from(height) > MAX_PIXELS {
+            return Frame::Graphics(Picture {
+                width: 0,
+                height: 0,
+                rgb: Vec::new(),
+            });
+        }
+        let bytes = u32::from(bpp).div_ceil(8) as usize;
+        let mut rgb = Vec::with_capacity(width as usize * height as usize * 3);
+        let mut line = vec![0u8; width as usize * bytes];
+        for y in 0..height {
+            let at = base + u64::from(y) * u64::from(pitch);
+            if mem.read(at, &mut line).is_err() {
+                line.fill(0);
+            }
+            for px in line.chunks(bytes) {
+                let v = px
+                    .iter()
+                    .rev()
+                    .fold(0u32, |a, &b| a << 8 | u32::from(b));
+                let c = match bpp {
+                    8 => vga.rgb(px[0]),
+                    15 => [(v >> 10) & 31, (v >> 5) & 31, v & 31].map(|c| (c << 3 | c >> 2) as u8),
+                    16 => [
+                        ((v >> 11) & 31) << 3 | ((v >> 11) & 31) >> 2,
+                        ((v >> 5) & 63) << 2 | ((v >> 5) & 63) >> 4,
+                        (v & 31) << 3 | (v & 31) >> 2,
+                    ]
+                    .map(|c| c as u8),
+                    _ => [(v >> 16) as u8, (v >> 8) as u8, v as u8],
+                };
+                rgb.extend_from_slice(&c);
+            }
+        }
+        Frame::Graphics(Picture { width, height, rgb })
+    }
+
+    /// The text screen, if this is one.
+    pub fn text_screen(&self) -> Option<&TextScreen> {
+        match self {
+            Frame::Text(t) => Some(t),
+            Frame::Graphics(_) => None,
+        }
+    }
+
+    /// The screen as UTF-8 text (empty for a graphics screen).
+    pub fn text(&self) -> String {
+        self.text_screen().map(TextScreen::text).unwrap_or_default()
+    }
+
+    /// ANSI output that brings a terminal showing `prev` to this frame, in
+    /// a `width` x `height` terminal. A graphics screen is drawn in upper
+    /// half blocks (two pixels a cell, 24-bit colour), scaled to fit.
+    pub fn ansi_update(&self, prev: Option<&Frame>, width: u16, height: u16) -> Vec<u8> {
+        match (self, prev) {
+            (Frame::Text(t), Some(Frame::Text(p))) => t.ansi_update(Some(p), width, height),
+            (Frame::Text(t), _) => t.ansi_update(None, width, height),
+            (Frame::Graphics(g), prev) => {
+                let prev = match prev {
+                    Some(Frame::Graphics(p)) => Some(p),
+                    _ => None,
+                };
+                g.ansi_update(prev, width, height)
+            }
+        }
+    }
+}
+
+impl Picture {
+    /// The pixel at (x, y).
+    pub fn pixel(&self, x: u32, y: u32) -> [u8; 3] {
+        let i = (y as usize * self.width as usize + x as usize) * 3;
+        match self.rgb.get(i..i + 3) {
+            Some(p) => [p[0], p[1], p[2]],
+            None => [0; 3],
+        }
+    }
+
+    /// The picture scaled to at most `cols` x `2 * rows` pixels, keeping
+    /// its shape: (columns, pixel rows, pixels).
+    fn scaled(&self, cols: u16, rows: u16) -> (u32, u32, Vec<[u8; 3]>) {
+        if self.width == 0 || self.height == 0 {
+            return (0, 0, Vec::new());
+        }
+        let (tw, th) = (u64::from(cols.max(1)), u64::from(rows.max(1)) * 2);
+        let (w, h) = (u64::from(self.width), u64::from(self.height));
+        // The scale is the smaller of the two ratios, as a fraction num/den.
+        let (num, den) = if tw * h <= th * w { (tw, w) } else { (th, h) };
+        let (sw, sh) = ((w * num / den).max(1), (h * num / den).max(1));
+        let mut px = Vec::with_capacity((sw * sh) as usize);
+        for y in 0..sh {
+            for x in 0..sw {
+                px.push(self.pixel((x * w / sw) as u32, (y * h / sh) as u32));
+            }
+        }
+        (sw as u32, sh as u32, px)
+    }
+
+    /// ANSI output drawing this picture in half blocks; only rows that
+    /// differ from `prev`'s drawing at the same size are sent.
+    pub fn ansi_update(&self, prev: Option<&Picture>, width: u16, height: u16) -> Vec<u8> {
+        let (w, h, px) = self.scaled(width, height);
+        let old = prev.map(|p| p.scaled(width, height));
+        let same_size = old.as_ref().is_some_and(|o| (o.0, o.1) == (w, h));
+        let mut out = Vec::new();
+        if !same_size {
+            out.extend_from_slice(b"\x1b[0m\x1b[H\x1b[2J\x1b[?25l");
+        }
+        for row in 0..h.div_ceil(2) {
+            let line = |px: &[[u8; 3]], y: u32| -> Vec<[u8; 3]> {
+                if y < h {
+                    px[(y * w) as usize..((y + 1) * w) as usize].to_vec()
+                } else {
+                    vec![[0; 3]; w as usize]
+                }
+            };
+            let (top, bottom) = (line(&px, 2 * row), line(&px, 2 * row + 1));
+            if let (true, Some(o)) = (same_size, &old) {
+                if line(&o.2, 2 * row) == top && line(&o.2, 2 * row + 1) == bottom {
+                    continue;
+                }
+            }
+            out.extend_from_slice(format!("\x1b[{};1H", row + 1).as_bytes());
+            let mut last = None;
+            for (t, b) in top.iter().zip(&bottom) {
+                if last != Some((*t, *b)) {
+                    out.extend_from_slice(
+                        format!(
+                            "\x1b[38;2;{};{};{};48;2;{};{};{}m",
+                            t[0], t[1], t[2], b[0], b[1], b[2]
+                        )
+                        .as_bytes(),
+                    );
+                    last = Some((*t, *b));
+                }
+                out.extend_from_slice("▀".as_bytes());
+            }
+            out.extend_from_slice(b"\x1b[0m");
         }
         out
     }
@@ -262,23 +490,9 @@ impl TextScreen {
 #[cfg(feature = "screenshot")]
 mod picture {
     use super::*;
-    use std::sync::OnceLock;
 
-    /// Glyph rows of the 8x16 font for each code page 437 character (from
-    /// GNU Unifont's halfwidth glyphs, by the character's Unicode value).
     fn font() -> &'static [[u8; 16]; 256] {
-        static FONT: OnceLock<[[u8; 16]; 256]> = OnceLock::new();
-        FONT.get_or_init(|| {
-            let mut f = [[0u8; 16]; 256];
-            for (b, glyph) in f.iter_mut().enumerate() {
-                if let Some(unifont::Glyph::Halfwidth(rows)) =
-                    unifont::get_glyph(cp437_char(b as u8))
-                {
-                    *glyph = *rows;
-                }
-            }
-            f
-        })
+        crate::vga::font::font_8x16()
     }
 
     /// The cursor's scan lines in a 16-line cell: a CGA-style shape (both
@@ -338,18 +552,48 @@ mod picture {
             (w as u32, h as u32, px)
         }
 
-        /// Writes the screen as a PNG (indexed colour, the VGA palette).
+        /// Writes the screen as a PNG (indexed colour, the 16 text colours).
         pub fn write_png(&self, out: impl std::io::Write) -> std::io::Result<()> {
             let (w, h, px) = self.pixels();
             let mut enc = png::Encoder::new(out, w, h);
             enc.set_color(png::ColorType::Indexed);
             enc.set_depth(png::BitDepth::Eight);
-            enc.set_palette(PALETTE.concat());
+            enc.set_palette(self.palette.concat());
             let mut writer = enc.write_header().map_err(std::io::Error::other)?;
             writer
                 .write_image_data(&px)
                 .map_err(std::io::Error::other)?;
             writer.finish().map_err(std::io::Error::other)
+        }
+    }
+
+    impl Picture {
+        /// Writes the picture as a PNG (8-bit RGB) at its resolution.
+        pub fn write_png(&self, out: impl std::io::Write) -> std::io::Result<()> {
+            let mut enc = png::Encoder::new(out, self.width.max(1), self.height.max(1));
+            enc.set_color(png::ColorType::Rgb);
+            enc.set_depth(png::BitDepth::Eight);
+            let mut writer = enc.write_header().map_err(std::io::Error::other)?;
+            let data = if self.rgb.is_empty() {
+                vec![0u8; 3]
+            } else {
+                self.rgb.clone()
+            };
+            writer
+                .write_image_data(&data)
+                .map_err(std::io::Error::other)?;
+            writer.finish().map_err(std::io::Error::other)
+        }
+    }
+
+    impl Frame {
+        /// Writes what the display shows as a PNG: a text screen in 8x16
+        /// cells, a graphics screen at its resolution.
+        pub fn write_png(&self, out: impl std::io::Write) -> std::io::Result<()> {
+            match self {
+                Frame::Text(t) => t.write_png(out),
+                Frame::Graphics(g) => g.write_png(out),
+            }
         }
     }
 }

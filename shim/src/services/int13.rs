@@ -696,11 +696,11 @@ mod tests {
         assert_eq!(w.call(int13_02_read_chs, &mut r), Status::Ok);
         assert_eq!(r.al(), 1);
         assert_eq!(w.mem.read_u8(0x1000).unwrap(), 0x11);
-        // ES:BX pointing into the VGA hole: refused, nothing written.
+        // ES:BX pointing into the hole above the VGA window: refused, nothing written.
         r = regs(0x0201);
         r.set_cx(0x0002);
         r.set_dx(0x0080);
-        r.es = 0xA000;
+        r.es = 0xC000;
         assert_eq!(w.call(int13_02_read_chs, &mut r), Status::Fail(0x01));
         // Geometry of a 1 MiB disk: 2 cylinders (minimum), 16 heads, 63 sectors.
         let mut r = regs(0x0800);
@@ -724,11 +724,11 @@ mod tests {
         r.set_si(0xFFF8);
         let s = w.call(int13_42_extended_read, &mut r);
         assert_eq!(s, Status::Fail(0x01));
-        // AH=48h buffer at the very end of conventional RAM: refused.
-        w.mem.write_u16(0x9FFFE, 0x1E).unwrap();
+        // AH=48h buffer at the very end of the VGA window: refused.
+        w.mem.write_u16(0xBFFFE, 0x1E).unwrap();
         let mut r = regs(0x4800);
         r.set_dl(0x80);
-        r.ds = 0x9FFF;
+        r.ds = 0xBFFF;
         r.set_si(0x000E);
         assert_eq!(
             w.call(int13_48_get_extended_parameters, &mut r),

@@ -264,11 +264,12 @@ mod tests {
         assert_eq!(w.call(int15_e820_memory_map, &mut r), Status::Fail(0x86));
         let mut r = regs(0xE801);
         w.call(int15_e801_memory_size, &mut r);
-        // 32 MiB, less the 64 KiB of platform tables at the top.
-        assert_eq!((r.ax(), r.bx()), (15 * 1024, 16 * 16 - 1));
+        // 32 MiB, less the 8 MiB framebuffer and 64 KiB of platform
+        // tables at the top.
+        assert_eq!((r.ax(), r.bx()), (15 * 1024, 8 * 16 - 1));
         let mut r = regs(0x8800);
         w.call(int15_88_extended_memory, &mut r);
-        assert_eq!(r.ax(), 31 * 1024 - 64);
+        assert_eq!(r.ax(), 23 * 1024 - 64);
     }
 
     #[test]
@@ -310,7 +311,7 @@ mod tests {
         w.mem.read(0x5000, &mut got).unwrap();
         assert_eq!(&got, b"pbios!");
         // A destination outside RAM: refused, nothing written.
-        t.descriptors[3] = desc(0xA_0000);
+        t.descriptors[3] = desc(0xC_0000);
         w.mem.write(0x700, t.as_bytes()).unwrap();
         assert_eq!(w.call(int15_87_block_move, &mut r), Status::Fail(0x01));
     }

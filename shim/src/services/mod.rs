@@ -48,6 +48,7 @@ pub mod int16;
 pub mod int17;
 pub mod int19;
 pub mod int1a;
+pub mod vbe;
 
 /// What a handler reports; the dispatcher turns it into CF, AH and the
 /// guest's next step.

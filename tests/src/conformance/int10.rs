@@ -336,22 +336,381 @@ pub(super) fn video_text_check(run: &Run) {
     assert!(run.console.contains("ab\x07\x08c\r\n"), "teletype echoed");
 }
 
-pub(super) fn video_vbe_guest() -> Vec<u8> {
+/// Writes `bytes` at `addr` (DS=0) from the guest.
+fn poke(r: &mut Rec, addr: u32, bytes: &[u8]) -> Result<(), IcedError> {
+    for (i, b) in bytes.iter().enumerate() {
+        r.a.mov(byte_ptr(addr + i as u32), u32::from(*b))?;
+    }
+    Ok(())
+}
+
+/// AX=`ax_in`, BX=`bx_in`, INT 10h.
+fn call(r: &mut Rec, ax_in: u32, bx_in: u32) -> Result<(), IcedError> {
+    r.a.mov(ax, ax_in)?;
+    r.a.mov(bx, bx_in)?;
+    r.int(0x10)
+}
+
+const BUF2: u32 = 0x1200;
+const BUF3: u32 = 0x1300;
+const BUF4: u32 = 0x1310;
+const BUF5: u32 = 0x1400;
+
+pub(super) fn video_palette_guest() -> Vec<u8> {
     rec_guest(|r| {
-        for (ax_in, cx_in) in [(0x4F00u32, 0u32), (0x4F01, 0x0101), (0x4F15, 0)] {
-            r.a.mov(ax, ax_in)?;
-            r.a.mov(bx, 0u32)?;
-            r.a.mov(cx, cx_in)?;
-            r.a.mov(di, BUF)?;
-            r.int(0x10)?;
-            r.r(ax)?;
+        r.a.mov(ax, 0x0003u32)?;
+        r.int(0x10)?;
+        call(r, 0x1000, 0x3F01)?;
+        call(r, 0x1007, 0x0001)?;
+        r.r(bx)?; // 0
+        call(r, 0x1001, 0x0500)?;
+        call(r, 0x1008, 0x0000)?;
+        r.r(bx)?; // 1
+        r.a.mov(dx, BUF)?;
+        call(r, 0x1009, 0)?;
+        r.m(BUF)?; // 2
+        r.m(BUF + 6)?; // 3
+        r.m(BUF + 15)?; // 4: register 0Fh and the border
+        let table: Vec<u8> = (0..16).chain([0]).collect();
+        poke(r, BUF2, &table)?;
+        r.a.mov(dx, BUF2)?;
+        call(r, 0x1002, 0)?;
+        call(r, 0x1007, 0x0006)?;
+        r.r(bx)?; // 5
+        call(r, 0x1003, 0x0000)?;
+        r.m(bda(0x65))?; // 6
+        call(r, 0x1003, 0x0001)?;
+        r.m(bda(0x65))?; // 7
+        r.a.mov(dh, 10u32)?;
+        r.a.mov(cx, 0x0B0Cu32)?;
+        call(r, 0x1010, 20)?;
+        r.a.xor(dx, dx)?;
+        r.a.xor(cx, cx)?;
+        call(r, 0x1015, 20)?;
+        r.r(dx)?; // 8
+        r.r(cx)?; // 9
+        poke(r, BUF3, &[1, 2, 3, 4, 5, 6, 7, 8, 9])?;
+        r.a.mov(cx, 3u32)?;
+        r.a.mov(dx, BUF3)?;
+        call(r, 0x1012, 30)?;
+        r.a.mov(cx, 3u32)?;
+        r.a.mov(dx, BUF4)?;
+        call(r, 0x1017, 30)?;
+        for off in [0, 2, 4, 7] {
+            r.m(BUF4 + off)?; // 10-13
         }
+        call(r, 0x1018, 0x00F0)?;
+        call(r, 0x1019, 0x0000)?;
+        r.r(bx)?; // 14
+        call(r, 0x1018, 0x00FF)?;
+        call(r, 0x1013, 0x0100)?;
+        call(r, 0x1013, 0x0301)?;
+        call(r, 0x101A, 0)?;
+        r.r(bx)?; // 15
+        call(r, 0x1013, 0x0000)?;
+        r.a.mov(cx, 1u32)?;
+        call(r, 0x101B, 20)?;
+        r.a.xor(dx, dx)?;
+        r.a.xor(cx, cx)?;
+        call(r, 0x1015, 20)?;
+        r.r(dx)?; // 16
+        r.r(cx)?; // 17
         Ok(())
     })
 }
 
-pub(super) fn video_vbe_check(run: &Run) {
-    for i in 0..3 {
-        assert_eq!(w(run, i), 0x0100, "VBE: AX=0100h, AL is not 4Fh");
+pub(super) fn video_palette_check(run: &Run) {
+    assert_eq!(w(run, 0), 0x3F01, "AX=1000h/1007h: register 1");
+    assert_eq!(w(run, 1) >> 8, 0x05, "the border");
+    assert_eq!(w(run, 2), 0x3F00, "AX=1009h: registers 0 and 1");
+    assert_eq!(w(run, 3), 0x0714, "registers 6 and 7 (brown is 14h)");
+    assert_eq!(w(run, 4), 0x053F, "register 0Fh, then the border");
+    assert_eq!(w(run, 5), 0x0606, "AX=1002h set them all");
+    assert_eq!(w(run, 6) & 0x20, 0, "AX=1003h BL=0: blink off in 40:65");
+    assert_eq!(w(run, 7) & 0x20, 0x20, "BL=1: blink on");
+    assert_eq!((w(run, 8), w(run, 9)), (0x0A00, 0x0B0C), "AX=1010h/1015h");
+    assert_eq!(
+        [w(run, 10), w(run, 11), w(run, 12), w(run, 13)],
+        [0x0201, 0x0403, 0x0605, 0x0908],
+        "AX=1012h/1017h"
+    );
+    assert_eq!(w(run, 14) & 0xFF, 0xF0, "the pixel mask");
+    assert_eq!(w(run, 15), 0x0301, "AX=101Ah: 16-colour pages, page 3");
+    assert_eq!((w(run, 16), w(run, 17)), (0x0B00, 0x0B0B), "grey of (10, 11, 12)");
+}
+
+pub(super) fn video_graphics_guest() -> Vec<u8> {
+    rec_guest(|r| {
+        r.a.mov(ax, 0x0013u32)?;
+        r.int(0x10)?;
+        r.r(ax)?; // 0
+        for off in [0x49, 0x4A, 0x4C, 0x84, 0x85] {
+            r.m(bda(off))?; // 1-5
+        }
+        r.a.mov(ah, 0x0Fu32)?;
+        r.int(0x10)?;
+        r.r(ax)?; // 6
+        r.a.mov(cx, 5u32)?;
+        r.a.mov(dx, 3u32)?;
+        call(r, 0x0C2A, 0)?;
+        r.a.mov(cx, 5u32)?;
+        r.a.mov(dx, 3u32)?;
+        call(r, 0x0D00, 0)?;
+        r.r(ax)?; // 7
+        r.seg(0xA000, 3 * 320 + 5)?; // 8
+        r.a.mov(cx, 5u32)?;
+        r.a.mov(dx, 3u32)?;
+        call(r, 0x0C81, 0)?;
+        r.a.mov(cx, 5u32)?;
+        r.a.mov(dx, 3u32)?;
+        call(r, 0x0D00, 0)?;
+        r.r(ax)?; // 9: XORed
+        r.a.mov(dx, 0x0101u32)?;
+        call(r, 0x0200, 0)?;
+        call(r, 0x0E41, 0x000F)?;
+        call(r, 0x0300, 0)?;
+        r.r(dx)?; // 10
+        r.a.mov(dx, 0x0101u32)?;
+        call(r, 0x0200, 0)?;
+        call(r, 0x0800, 0)?;
+        r.r(ax)?; // 11: the 'A' read back from its pixels
+        r.a.mov(dx, 0x0002u32)?;
+        call(r, 0x0200, 0)?;
+        r.a.mov(cx, 3u32)?;
+        call(r, 0x0942, 0x000C)?;
+        r.a.mov(dx, 0x0004u32)?;
+        call(r, 0x0200, 0)?;
+        call(r, 0x0800, 0)?;
+        r.r(ax)?; // 12: the third 'B'
+        r.a.xor(dx, dx)?;
+        r.a.xor(cx, cx)?;
+        call(r, 0x1130, 0x0300)?;
+        r.r(cx)?; // 13
+        r.r(dx)?; // 14
+        call(r, 0x1130, 0x0600)?;
+        r.r(cx)?; // 15
+        r.a.push(0u32)?;
+        r.a.pop(es)?;
+        r.a.mov(di, BUF)?;
+        call(r, 0x1B00, 0)?;
+        r.r(ax)?; // 16
+        for off in [0x04, 0x22, 0x27, 0x29] {
+            r.m(BUF + off)?; // 17-20
+        }
+        r.a.xor(cx, cx)?;
+        r.a.mov(dx, 0x184Fu32)?;
+        call(r, 0x0601, 0)?;
+        r.a.mov(dx, 0x0001u32)?;
+        call(r, 0x0200, 0)?;
+        call(r, 0x0800, 0)?;
+        r.r(ax)?; // 21: the 'A' scrolled up a row
+        r.a.mov(ax, 0x0003u32)?;
+        r.int(0x10)
+    })
+}
+
+pub(super) fn video_graphics_check(run: &Run) {
+    assert_eq!(w(run, 0) & 0xFF, 0x20, "AH=00h mode 13h: AL=20h");
+    assert_eq!(w(run, 1) & 0xFF, 0x13, "40:49");
+    assert_eq!(w(run, 2), 40, "40 columns");
+    assert_eq!(w(run, 4) & 0xFF, 24, "25 rows");
+    assert_eq!(w(run, 5), 8, "8x8 characters");
+    assert_eq!(w(run, 6), 0x2813, "AH=0Fh");
+    assert_eq!(w(run, 7) & 0xFF, 0x2A, "AH=0Ch/0Dh");
+    assert_eq!(w(run, 8) & 0xFF, 0x2A, "the pixel at A000:03C5");
+    assert_eq!(w(run, 9) & 0xFF, 0x2B, "bit 7 XORs");
+    assert_eq!(w(run, 10), 0x0102, "teletype moved the cursor");
+    assert_eq!(w(run, 11) & 0xFF, u16::from(b'A'), "AH=08h reads the glyph back");
+    assert_eq!(w(run, 12) & 0xFF, u16::from(b'B'), "AH=09h wrote three");
+    assert_eq!((w(run, 13), w(run, 14) & 0xFF), (8, 24), "AX=1130h");
+    assert_eq!(w(run, 15), 8, "CX is the mode's character height");
+    assert_eq!(w(run, 16) & 0xFF, 0x1B, "AH=1Bh");
+    assert_eq!(w(run, 17) & 0xFF, 0x13, "the state's mode byte");
+    assert_eq!(w(run, 19), 256, "256 colours");
+    assert_eq!(w(run, 20), 0x0001, "one page, 200 lines");
+    assert_eq!(w(run, 21) & 0xFF, u16::from(b'A'), "AH=06h scrolled the pixels");
+}
+
+pub(super) fn video_state_guest() -> Vec<u8> {
+    rec_guest(|r| {
+        r.a.mov(ax, 0x0003u32)?;
+        r.int(0x10)?;
+        call(r, 0x1201, 0x0030)?;
+        r.r(ax)?; // 0
+        r.m(bda(0x89))?; // 1
+        call(r, 0x1201, 0x0031)?;
+        r.r(ax)?; // 2
+        r.m(bda(0x89))?; // 3
+        call(r, 0x1200, 0x0031)?;
+        call(r, 0x1200, 0x0033)?;
+        r.r(ax)?; // 4
+        r.m(bda(0x89))?; // 5
+        call(r, 0x1201, 0x0033)?;
+        call(r, 0x1200, 0x0034)?;
+        r.r(ax)?; // 6
+        r.m(bda(0x87))?; // 7
+        call(r, 0x1201, 0x0036)?;
+        r.r(ax)?; // 8
+        call(r, 0x1200, 0x0036)?;
+        r.r(ax)?; // 9
+        call(r, 0x1202, 0x0030)?;
+        r.a.mov(di, BUF)?;
+        call(r, 0x1B00, 0)?;
+        r.r(ax)?; // 10
+        for off in [0x22, 0x25, 0x27, 0x29, 0x31] {
+            r.m(BUF + off)?; // 11-15
+        }
+        r.a.les(si, dword_ptr(BUF))?;
+        r.a.mov(ax, word_ptr(si).es())?;
+        r.r(ax)?; // 16: the static table's first bytes
+        r.a.push(0u32)?;
+        r.a.pop(es)?;
+        Ok(())
+    })
+}
+
+pub(super) fn video_state_check(run: &Run) {
+    for (slot, what) in [(0, "30h"), (2, "31h"), (4, "33h"), (6, "34h"), (8, "36h"), (9, "36h")] {
+        assert_eq!(w(run, slot) & 0xFF, 0x12, "AH=12h BL={what}: AL=12h");
     }
+    assert_eq!(w(run, 1) & 0x90, 0x00, "350 lines chosen (40:89 bits 4, 7)");
+    assert_eq!(w(run, 3) & 0x08, 0x08, "palette loading off");
+    assert_eq!(w(run, 5) & 0x02, 0x02, "grey-scale summing on");
+    assert_eq!(w(run, 7) & 0x01, 0x00, "cursor emulation on");
+    assert_eq!(w(run, 10) & 0xFF, 0x1B, "AH=1Bh");
+    assert_eq!(w(run, 11), 0x1019, "25 rows of 16-line characters");
+    assert_eq!(w(run, 12), 0x0008, "VGA with a colour display");
+    assert_eq!(w(run, 13), 16, "16 colours");
+    assert_eq!(w(run, 14), 0x0208, "8 pages, 400 lines");
+    assert_eq!(w(run, 15) & 0xFF, 3, "256 KiB");
+    assert_eq!(w(run, 16) & 0xFF, 0x8F, "modes 00h-03h and 07h");
+}
+
+pub(super) fn video_vbe_guest() -> Vec<u8> {
+    rec_guest(|r| {
+        poke(r, BUF, b"VBE2")?;
+        r.a.mov(di, BUF)?;
+        call(r, 0x4F00, 0)?;
+        r.r(ax)?; // 0
+        for off in [0, 2, 4] {
+            r.m(BUF + off)?; // 1-3
+        }
+        // Is 118h in the mode list?
+        r.a.les(si, dword_ptr(BUF + 14))?;
+        r.a.xor(bx, bx)?;
+        let mut scan = r.a.create_label();
+        let mut found = r.a.create_label();
+        let mut done = r.a.create_label();
+        r.a.set_label(&mut scan)?;
+        r.a.mov(ax, word_ptr(si).es())?;
+        r.a.cmp(ax, 0x118u32)?;
+        r.a.je(found)?;
+        r.a.cmp(ax, 0xFFFFu32)?;
+        r.a.je(done)?;
+        r.a.add(si, 2u32)?;
+        r.a.jmp(scan)?;
+        r.a.set_label(&mut found)?;
+        r.a.inc(bx)?;
+        r.a.set_label(&mut done)?;
+        r.a.push(0u32)?;
+        r.a.pop(es)?;
+        r.r(bx)?; // 4
+        r.a.mov(cx, 0x118u32)?;
+        r.a.mov(di, BUF2)?;
+        call(r, 0x4F01, 0)?;
+        r.r(ax)?; // 5
+        r.a.and(word_ptr(BUF2), 0x99u32)?;
+        for off in [0x00, 0x10, 0x12, 0x14, 0x19, 0x1B, 0x1F, 0x21, 0x23] {
+            r.m(BUF2 + off)?; // 6-14
+        }
+        r.a.mov(cx, 0x1FFu32)?;
+        call(r, 0x4F01, 0)?;
+        r.r(ax)?; // 15
+        call(r, 0x4F02, 0x4118)?;
+        r.r(ax)?; // 16
+        call(r, 0x4F03, 0)?;
+        r.r(ax)?; // 17
+        r.r(bx)?; // 18
+        call(r, 0x4F06, 0x0001)?;
+        r.r(ax)?; // 19
+        r.r(bx)?; // 20
+        r.r(cx)?; // 21
+        r.a.xor(cx, cx)?;
+        r.a.mov(dx, 10u32)?;
+        call(r, 0x4F07, 0x0000)?;
+        r.r(ax)?; // 22
+        call(r, 0x4F07, 0x0001)?;
+        r.r(ax)?; // 23
+        r.r(cx)?; // 24
+        r.r(dx)?; // 25
+        call(r, 0x4F08, 0x0800)?;
+        r.r(ax)?; // 26
+        r.r(bx)?; // 27
+        call(r, 0x4F08, 0x0001)?;
+        r.r(bx)?; // 28
+        call(r, 0x4F08, 0x0600)?;
+        poke(r, BUF3, &[1, 2, 3, 0])?;
+        r.a.mov(cx, 1u32)?;
+        r.a.mov(dx, 5u32)?;
+        r.a.mov(di, BUF3)?;
+        call(r, 0x4F09, 0x0000)?;
+        r.r(ax)?; // 29
+        r.a.mov(cx, 1u32)?;
+        r.a.mov(dx, 5u32)?;
+        r.a.mov(di, BUF4)?;
+        call(r, 0x4F09, 0x0001)?;
+        r.r(ax)?; // 30
+        r.m(BUF4)?; // 31
+        r.a.and(word_ptr(BUF4 + 2), 0xFFu32)?;
+        r.m(BUF4 + 2)?; // 32
+        r.a.xor(dx, dx)?;
+        r.a.mov(cx, 0x000Fu32)?;
+        call(r, 0x4F04, 0)?;
+        r.r(ax)?; // 33
+        call(r, 0x4F15, 0x0000)?;
+        r.r(ax)?; // 34
+        r.a.xor(cx, cx)?;
+        r.a.xor(dx, dx)?;
+        r.a.mov(di, BUF5)?;
+        call(r, 0x4F15, 0x0001)?;
+        r.r(ax)?; // 35
+        r.m(BUF5)?; // 36
+        r.m(BUF5 + 2)?; // 37
+        r.a.xor(dx, dx)?;
+        call(r, 0x4F05, 0x0000)?;
+        r.r(ax)?; // 38
+        call(r, 0x4F0A, 0x0000)?;
+        r.r(ax)?; // 39
+        r.a.mov(ax, 0x0003u32)?;
+        r.int(0x10)
+    })
+}
+
+pub(super) fn video_vbe_check(run: &Run) {
+    assert_eq!(w(run, 0), 0x004F, "4F00h");
+    assert_eq!((w(run, 1), w(run, 2)), (0x4556, 0x4153), "VESA");
+    assert_eq!(w(run, 3), 0x0300, "VBE 3.0");
+    assert_eq!(w(run, 4), 1, "118h is listed");
+    assert_eq!(w(run, 5), 0x004F, "4F01h");
+    assert_eq!(w(run, 6), 0x0099, "supported, colour, graphics, LFB");
+    assert_eq!(w(run, 7), 3072, "bytes per line");
+    assert_eq!((w(run, 8), w(run, 9)), (1024, 768));
+    assert_eq!(w(run, 10), 0x0118, "24 bpp, one bank");
+    assert_eq!(w(run, 11) & 0xFF, 6, "direct colour");
+    assert_eq!([w(run, 12), w(run, 13), w(run, 14)], [0x1008, 0x0808, 0x0008]);
+    assert_eq!(w(run, 15), 0x014F, "no mode 1FFh");
+    assert_eq!(w(run, 16), 0x004F, "4F02h");
+    assert_eq!((w(run, 17), w(run, 18)), (0x004F, 0x4118), "4F03h");
+    assert_eq!([w(run, 19), w(run, 20), w(run, 21)], [0x004F, 3072, 1024], "4F06h");
+    assert_eq!(w(run, 22), 0x004F, "4F07h set");
+    assert_eq!([w(run, 23), w(run, 24), w(run, 25)], [0x004F, 0, 10], "4F07h get");
+    assert_eq!((w(run, 26), w(run, 27) >> 8), (0x004F, 8), "4F08h: 8 bits");
+    assert_eq!(w(run, 28) >> 8, 8);
+    assert_eq!((w(run, 29), w(run, 30)), (0x004F, 0x004F), "4F09h");
+    assert_eq!((w(run, 31), w(run, 32)), (0x0201, 0x0003), "entry 5 read back");
+    assert_eq!(w(run, 33), 0x004F, "4F04h size");
+    assert_eq!((w(run, 34), w(run, 35)), (0x004F, 0x004F), "4F15h");
+    assert_eq!((w(run, 36), w(run, 37)), (0xFF00, 0xFFFF), "the EDID header");
+    assert_eq!(w(run, 38), 0x034F, "4F05h: no windows");
+    assert_eq!(w(run, 39), 0x0100, "4F0Ah not offered");
 }

@@ -104,8 +104,9 @@ pub(super) fn memory_guest() -> Vec<u8> {
 pub(super) fn memory_check(run: &Run) {
     assert!(!c(run, 0) && w(run, 1) == 0xFC00, "88h: capped at 63 MiB");
     assert!(!c(run, 2) && w(run, 3) == 0x3C00, "E801h: 15 MiB");
-    // 128 MiB less the platform tables' reserved 64 KiB at the top.
-    assert_eq!(w(run, 4), (128 - 16) * 16 - 1, "64 KiB blocks above 16 MiB");
+    // 128 MiB less the 8 MiB framebuffer and the platform tables' 64 KiB,
+    // reserved at the top.
+    assert_eq!(w(run, 4), (128 - 8 - 16) * 16 - 1, "64 KiB blocks above 16 MiB");
     assert_eq!((w(run, 5), w(run, 6)), (0x3C00, w(run, 4)));
     assert_eq!(
         (w(run, 8), w(run, 9), w(run, 10)),

@@ -152,7 +152,7 @@ pub(super) struct Sockets<'a> {
 
 /// QEMU's command line: a PC with no disks, our ROM, RAM in `ram_path`, the
 /// GDB stub, COM1 and a debug console on the trap port on sockets pbios
-/// listens on, and isa-debug-exit at F4h.
+/// listens on, isa-debug-exit at F4h, and an ISA VGA for its registers.
 pub(super) fn qemu_args(
     memmap: &MemoryMap,
     cpus: u8,
@@ -205,6 +205,11 @@ pub(super) fn qemu_args(
         ),
         "-device".into(),
         format!("isa-debug-exit,iobase={:#x},iosize=1", abi::DEBUG_EXIT_PORT),
+        // VGA's registers (3B4h-3DFh) for the guest's own port I/O: the
+        // retrace bit toggles, the CRTC and the DAC read back what was
+        // written. Its memory stays behind the RAM POST opens at A0000h.
+        "-device".into(),
+        "isa-vga".into(),
     ]
 }
 

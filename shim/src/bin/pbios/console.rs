@@ -19,7 +19,8 @@
 use crate::script::Step;
 use pbios::backend::{SerialIn, Stopper};
 use pbios::keyboard::{KeyDecoder, KeySender, NamedKey};
-use pbios::screen::{occurrences, text_memory, text_memory_contains, TextScreen};
+use pbios::screen::{occurrences, text_memory, text_memory_contains, Frame};
+use pbios::vga::Vga;
 use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -175,6 +176,8 @@ pub struct Console {
     serial_in: Mutex<Option<std::sync::mpsc::SyncSender<Vec<u8>>>>,
     keys: KeySender,
     mem: Mutex<Option<GuestMemoryMmap>>,
+    /// The display adapter the screen is read with.
+    vga: Mutex<Option<Arc<Mutex<Vga>>>>,
     screenshot: Option<PathBuf>,
     finished: AtomicBool,
 }
@@ -186,7 +189,7 @@ struct Out {
     view: View,
     /// The screen as last drawn (None: draw all), and the terminal's size
     /// then.
-    drawn: Option<TextScreen>,
+    drawn: Option<Frame>,
     drawn_size: (u16, u16),
     /// The last byte standard output got (for a fresh line at exit).
     last: u8,
@@ -323,13 +326,21 @@ impl Console {
             serial_in: Mutex::new(None),
             keys,
             mem: Mutex::new(None),
+            vga: Mutex::new(None),
             screenshot: setup.screenshot,
             finished: AtomicBool::new(false),
         }))
     }
 
     /// Connects the console to the machine it serves.
-    pub fn attach(&self, stopper: Stopper, serial_in: Option<SerialIn>, mem: GuestMemoryMmap) {
+    pub fn attach(
+        &self,
+        stopper: Stopper,
+        serial_in: Option<SerialIn>,
+        mem: GuestMemoryMmap,
+        vga: Arc<Mutex<Vga>>,
+    ) {
+        *lock(&self.vga) = Some(vga);
         *lock(&self.stopper) = Some(stopper);
         if let Some(mut w) = serial_in {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(SERIAL_IN_QUEUE);
@@ -455,9 +466,11 @@ impl Console {
         }
     }
 
-    /// The screen now, from video memory.
-    fn screen(&self) -> Option<TextScreen> {
-        lock(&self.mem).as_ref().map(TextScreen::read)
+    /// The screen now, from video memory and the display adapter.
+    fn screen(&self) -> Option<Frame> {
+        let vga = lock(&self.vga).clone()?;
+        let vga = lock(&vga).clone();
+        lock(&self.mem).as_ref().map(|m| Frame::capture(m, &vga))
     }
 
     /// Whether `text` is on the screen (anywhere in text video memory).
@@ -729,7 +742,10 @@ impl Console {
             let rows = out
                 .drawn
                 .as_ref()
-                .map_or(25, |s| s.rows)
+                .map_or(25, |s| match s {
+                    Frame::Text(t) => t.rows,
+                    Frame::Graphics(_) => out.drawn_size.1,
+                })
                 .min(out.drawn_size.1.max(1));
             out.write(format!("\x1b[0m\x1b[?25h\x1b[{};1H\r\n", rows).as_bytes());
         } else {

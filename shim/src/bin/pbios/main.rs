@@ -13,7 +13,7 @@ use pbios::image::ImageFormat;
 use pbios::keyboard::ChannelKeys;
 use pbios::memmap::{parse_mem_size, MemoryMap};
 use pbios::platform::Platform;
-use pbios::screen::TextScreen;
+use pbios::screen::Frame;
 use pbios::{Accel, Devices, Exit, Machine, MachineSpec, Rom, TraceFormat};
 use std::os::fd::RawFd;
 use std::path::PathBuf;
@@ -389,7 +389,12 @@ fn run(args: Args) -> Result<i32, String> {
         SerialDest::Stdio => Some(machine.serial_input().map_err(|e| e.to_string())?),
         _ => None,
     };
-    console.attach(machine.stopper(), serial_in, machine.memory().clone());
+    console.attach(
+        machine.stopper(),
+        serial_in,
+        machine.memory().clone(),
+        machine.bios().vga(),
+    );
     stop_on_signals(machine.stopper());
     let _tty = RawTerminal::enter();
     console.start_stdin();
@@ -404,7 +409,7 @@ fn run(args: Args) -> Result<i32, String> {
     drop(_tty);
     // The screen as the run left it, whatever ended it.
     let mut status_override = None;
-    if let Err(e) = write_screen_files(&args, machine.memory()) {
+    if let Err(e) = write_screen_files(&args, machine.memory(), &machine.bios().vga()) {
         eprintln!("pbios: {e}");
         status_override = Some(pbios::FAILURE_STATUS);
     }
@@ -460,9 +465,18 @@ const EXPECT_MISSED_STATUS: i32 = 1;
 /// The stop reason a signal gives: `signal N`.
 const SIGNAL_PREFIX: &str = "signal ";
 
-/// `--screenshot` and `--screen-text` from the screen in video memory.
-fn write_screen_files(args: &Args, mem: &vm_memory::GuestMemoryMmap) -> Result<(), String> {
-    let screen = TextScreen::read(mem);
+/// `--screenshot` and `--screen-text` from the screen in video memory
+/// (`--screen-text` is empty for a graphics screen).
+fn write_screen_files(
+    args: &Args,
+    mem: &vm_memory::GuestMemoryMmap,
+    vga: &std::sync::Mutex<pbios::vga::Vga>,
+) -> Result<(), String> {
+    let vga = match vga.lock() {
+        Ok(v) => v.clone(),
+        Err(p) => p.into_inner().clone(),
+    };
+    let screen = Frame::capture(mem, &vga);
     if let Some(p) = &args.screen_text {
         std::fs::write(p, screen.text())
             .map_err(|e| format!("--screen-text {}: {e}", p.display()))?;

@@ -52,6 +52,7 @@ pub extern "C" fn pbios_post() {
         init_acpi_pm();
         open_vga_window();
     }
+    init_vga();
     init_pic();
     init_pit();
     init_lapic();
@@ -223,10 +224,9 @@ fn init_acpi_pm() {
 }
 
 /// On QEMU's `pc` machine, opens the i440FX's SMRAM window (D_OPEN) so
-/// that A0000h-BFFFFh is the RAM behind it for the CPU: with no VGA device
-/// (pbios runs QEMU with `-nodefaults`) that range is otherwise unassigned,
-/// and a guest's direct writes to text video memory would be lost. The
-/// host reads the screen from that RAM. If 00:00.0 is not an i440FX,
+/// that A0000h-BFFFFh is the RAM behind it for the CPU, not the ISA VGA's
+/// memory (pbios's QEMU has that VGA for its registers only): the host
+/// reads the screen from that RAM, as on KVM. If 00:00.0 is not an i440FX,
 /// nothing is written.
 fn open_vga_window() {
     use abi::pci::*;
@@ -239,6 +239,13 @@ fn open_vga_window() {
     outl(CONFIG_ADDRESS, cfg(I440FX_SMRAM));
     let v = inl(CONFIG_DATA);
     outl(CONFIG_DATA, v | (u32::from(SMRAM_D_OPEN) << shift));
+}
+
+/// The VGA's miscellaneous output register (3C2h): the CRTC at 3D4h, as
+/// for mode 03h (a VGA resets with it at 3B4h, where colour text programs
+/// do not look).
+fn init_vga() {
+    outb(0x3C2, 0x67);
 }
 
 /// 8254 channel 0: mode 3 (square wave), divisor 65536, so IRQ 0 fires at

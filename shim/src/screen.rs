@@ -213,10 +213,7 @@ impl Frame {
                 line.fill(0);
             }
             for px in line.chunks(bytes) {
-                let v = px
-                    .iter()
-                    .rev()
-                    .fold(0u32, |a, &b| a << 8 | u32::from(b));
+                let v = px.iter().rev().fold(0u32, |a, &b| a << 8 | u32::from(b));
                 let c = match bpp {
                     8 => vga.rgb(px[0]),
                     15 => [(v >> 10) & 31, (v >> 5) & 31, v & 31].map(|c| (c << 3 | c >> 2) as u8),

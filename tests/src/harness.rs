@@ -325,6 +325,51 @@ pub fn slot(i: u64) -> u64 {
     RESULTS + 2 * i
 }
 
+/// Where [`big_guest`]'s body is loaded and runs: after the boot sector.
+pub const BIG_GUEST_ADDR: u64 = 0x7E00;
+
+/// A guest too big for a boot sector: a boot sector that reads the
+/// following sectors to 0000:7E00 with INT 13h AH=02h and jumps there, then
+/// `body` (set up and ended as [`guest`]'s). Returns the disk image's
+/// first sectors; boot it with [`boot_image`].
+pub fn big_guest(body: impl FnOnce(&mut CodeAssembler) -> Result<(), IcedError>) -> Vec<u8> {
+    let mut a = CodeAssembler::new(16).unwrap();
+    (|| -> Result<(), IcedError> {
+        a.cli()?;
+        a.xor(ax, ax)?;
+        a.mov(ds, ax)?;
+        a.mov(es, ax)?;
+        a.mov(ss, ax)?;
+        a.mov(sp, 0x7C00)?;
+        a.sti()?;
+        body(&mut a)?;
+        exit(&mut a, 0)
+    })()
+    .expect("assemble the guest");
+    let code = a.assemble(BIG_GUEST_ADDR).expect("assemble the guest");
+    let sectors = code.len().div_ceil(512) as u32;
+    assert!(sectors <= 60, "a big guest holds 30 KiB");
+    let boot = guest_code(|a| {
+        a.mov(ax, 0x0200 | sectors)?;
+        a.mov(bx, BIG_GUEST_ADDR as u32)?;
+        a.mov(cx, 0x0002u32)?;
+        a.mov(dh, 0u32)?;
+        a.int(0x13)?;
+        a.jmp(BIG_GUEST_ADDR)
+    });
+    let mut image = boot_sector(&boot);
+    image.extend_from_slice(&code);
+    image.resize(512 * (1 + sectors as usize), 0);
+    image
+}
+
+/// Boots a disk whose first sectors are `image` (a [`big_guest`]), the
+/// rest zeros, with `opts`.
+pub fn boot_image(image: &[u8], opts: Opts) -> Run {
+    let disk = TempDisk::from_image(image, opts.disk_sectors);
+    boot_disk(&disk, opts)
+}
+
 /// Pads code to a boot sector with the 55AAh signature.
 pub fn boot_sector(code: &[u8]) -> Vec<u8> {
     assert!(

@@ -56,15 +56,24 @@ pub enum Image {
     Memtest,
     /// syslinux running its poweroff.c32 (APM power-off) at once.
     SyslinuxPoweroff,
+    /// syslinux → Linux with `vga=0x318` (VESA mode 118h, 1024x768x24)
+    /// and the kernel's messages on the framebuffer console too.
+    LinuxVesa,
 }
 
+/// What [`Image::LinuxVesa`] adds to [`LINUX_CMDLINE`]: a VESA mode through
+/// the setup code's VBE calls, and tty0 as a console (before ttyS0, which
+/// stays /dev/console).
+pub const VESA_CMDLINE: &str = "vga=0x318 console=tty0";
+
 impl Image {
-    pub const ALL: [Image; 5] = [
+    pub const ALL: [Image; 6] = [
         Image::LinuxSyslinux,
         Image::GrubPc,
         Image::IsolinuxIso,
         Image::Memtest,
         Image::SyslinuxPoweroff,
+        Image::LinuxVesa,
     ];
 
     pub fn name(self) -> &'static str {
@@ -74,6 +83,7 @@ impl Image {
             Image::IsolinuxIso => "isolinux-iso",
             Image::Memtest => "memtest86+",
             Image::SyslinuxPoweroff => "syslinux-poweroff",
+            Image::LinuxVesa => "linux-vesa",
         }
     }
 
@@ -84,6 +94,7 @@ impl Image {
             Image::IsolinuxIso => "isolinux.iso",
             Image::Memtest => "memtest86+.img",
             Image::SyslinuxPoweroff => "syslinux-poweroff.img",
+            Image::LinuxVesa => "linux-vesa.img",
         }
     }
 
@@ -123,7 +134,8 @@ pub fn build_all() -> Result<Vec<PathBuf>> {
     let initrd = work.join("initrd.img");
     write_initramfs(&busybox_root.join("bin/busybox"), &initrd)?;
 
-    let key = format!("v{RECIPE_VERSION} {kernel_pkg} {LINUX_CMDLINE} {USERSPACE_MARKER}");
+    let key =
+        format!("v{RECIPE_VERSION} {kernel_pkg} {LINUX_CMDLINE} {VESA_CMDLINE} {USERSPACE_MARKER}");
     let mut out = Vec::new();
     for image in Image::ALL {
         let path = dir.join(image.file_name());
@@ -144,6 +156,7 @@ pub fn build_all() -> Result<Vec<PathBuf>> {
             Image::SyslinuxPoweroff => {
                 syslinux_disk(&work, &path, &files, SyslinuxBoots::Poweroff)?
             }
+            Image::LinuxVesa => syslinux_disk(&work, &path, &files, SyslinuxBoots::LinuxVesa)?,
             Image::GrubPc => grub_disk(&work, &path, &files)?,
             Image::IsolinuxIso => isolinux_iso(&work, &path, &files)?,
         }
@@ -361,6 +374,7 @@ const PART_SECTORS: u64 = 48 * 2048;
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum SyslinuxBoots {
     Linux,
+    LinuxVesa,
     Memtest,
     Poweroff,
 }
@@ -452,6 +466,9 @@ fn syslinux_cfg(boots: SyslinuxBoots) -> String {
         SyslinuxBoots::Linux => {
             format!("LINUX /boot/vmlinuz\n  INITRD /boot/initrd.img\n  APPEND {LINUX_CMDLINE}\n")
         }
+        SyslinuxBoots::LinuxVesa => format!(
+            "LINUX /boot/vmlinuz\n  INITRD /boot/initrd.img\n  APPEND {VESA_CMDLINE} {LINUX_CMDLINE}\n"
+        ),
         // LINUX, not KERNEL: a .bin file would be taken for a boot sector.
         SyslinuxBoots::Memtest => {
             "LINUX /boot/memtest86+x64.bin\n  APPEND console=ttyS0,115200 nopause\n".into()
@@ -468,7 +485,7 @@ fn syslinux_disk(work: &Path, out: &Path, f: &Files, boots: SyslinuxBoots) -> Re
     ));
     let mut files: Vec<(&str, &Path)> = Vec::new();
     match boots {
-        SyslinuxBoots::Linux => {
+        SyslinuxBoots::Linux | SyslinuxBoots::LinuxVesa => {
             files.push(("/boot/vmlinuz", f.vmlinuz));
             files.push(("/boot/initrd.img", f.initrd));
         }

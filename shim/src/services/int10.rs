@@ -312,9 +312,10 @@ fn read_char_gfx(ctx: &Ctx, g: &Gfx, col: u32, row: u32) -> u8 {
     let mut cell = Vec::with_capacity(usize::from(g.char_height));
     for y in 0..u32::from(g.char_height) {
         let mut line = vec![0u8; 8 * bpp];
-        let _ = ctx
-            .mem
-            .read(g.addr(col * 8, row * u32::from(g.char_height) + y), &mut line);
+        let _ = ctx.mem.read(
+            g.addr(col * 8, row * u32::from(g.char_height) + y),
+            &mut line,
+        );
         let mut bits = 0u8;
         for x in 0..8 {
             if line[x * bpp..(x + 1) * bpp].iter().any(|&b| b != 0) {
@@ -836,10 +837,7 @@ pub fn int10_1003_toggle_blink(r: &mut Regs, ctx: &mut Ctx) -> Status {
     };
     ctx.vga.attr[0x10] = (ctx.vga.attr[0x10] & !0x08) | if blink { 0x08 } else { 0 };
     let msr = ctx.bda_u8(bda::VIDEO_MSR);
-    ctx.set_bda_u8(
-        bda::VIDEO_MSR,
-        (msr & !0x20) | if blink { 0x20 } else { 0 },
-    );
+    ctx.set_bda_u8(bda::VIDEO_MSR, (msr & !0x20) | if blink { 0x20 } else { 0 });
     Status::Done
 }
 
@@ -1243,7 +1241,11 @@ mod tests {
         r.set_cx(10);
         r.set_dx(2);
         w.call(int10_0c_write_pixel, &mut r);
-        assert_eq!(w.mem.read_u8(0xA0000 + 2 * 320 + 10).unwrap(), 5, "XOR on 0");
+        assert_eq!(
+            w.mem.read_u8(0xA0000 + 2 * 320 + 10).unwrap(),
+            5,
+            "XOR on 0"
+        );
         let mut r = regs(0x0D00);
         r.set_cx(10);
         r.set_dx(2);

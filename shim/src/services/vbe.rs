@@ -55,7 +55,7 @@ pub fn int10_4f00_controller_info(r: &mut Regs, ctx: &mut Ctx) -> Status {
     b[4..6].copy_from_slice(&0x0300u16.to_le_bytes());
     b[6..10].copy_from_slice(&far(abi::rom::VBE_OEM).to_le_bytes());
     b[10..14].copy_from_slice(&1u32.to_le_bytes()); // DAC width switchable
-    // The mode list in the reserved area at 22h, as VBE 3.0 allows.
+                                                    // The mode list in the reserved area at 22h, as VBE 3.0 allows.
     let list_off = r.di().wrapping_add(0x22);
     b[14..18].copy_from_slice(&(u32::from(r.es) << 16 | u32::from(list_off)).to_le_bytes());
     let blocks = (fb_size(ctx) / 0x1_0000).min(0xFFFF) as u16;
@@ -228,7 +228,9 @@ fn save_state(ctx: &Ctx) -> Vec<u8> {
         .read(crate::mem::bda_addr(bda::VIDEO_MODE), &mut video);
     b.extend_from_slice(&video);
     let mut ega = [0u8; 7];
-    let _ = ctx.mem.read(crate::mem::bda_addr(bda::VIDEO_ROWS), &mut ega);
+    let _ = ctx
+        .mem
+        .read(crate::mem::bda_addr(bda::VIDEO_ROWS), &mut ega);
     b.extend_from_slice(&ega);
     b.resize(usize::from(STATE_BLOCKS) * 64, 0);
     b
@@ -480,7 +482,11 @@ pub fn int10_4f15_ddc(r: &mut Regs, ctx: &mut Ctx) -> Status {
             if r.cx() != 0 || r.dx() != 0 {
                 return answer(r, FAILED);
             }
-            let ax = if ctx.mem.write(real_addr(r.es, r.di()), &edid::edid()).is_ok() {
+            let ax = if ctx
+                .mem
+                .write(real_addr(r.es, r.di()), &edid::edid())
+                .is_ok()
+            {
                 OK
             } else {
                 FAILED
@@ -531,14 +537,23 @@ mod tests {
         assert_eq!(b[0x19], 24);
         let fb = w.map.framebuffer().unwrap().0 as u32;
         assert_eq!(u32::from_le_bytes([b[0x28], b[0x29], b[0x2A], b[0x2B]]), fb);
-        assert_eq!(call(&mut w, int10_4f01_mode_info, 0x4F01, 0, 0x1FF).ax(), 0x014F);
+        assert_eq!(
+            call(&mut w, int10_4f01_mode_info, 0x4F01, 0, 0x1FF).ax(),
+            0x014F
+        );
     }
 
     #[test]
     fn set_mode_start_and_state() {
         let mut w = World::new();
-        assert_eq!(call(&mut w, int10_4f02_set_mode, 0x4F02, 0x0142, 0).ax(), 0x014F);
-        assert_eq!(call(&mut w, int10_4f02_set_mode, 0x4F02, 0x4142, 0).ax(), 0x004F);
+        assert_eq!(
+            call(&mut w, int10_4f02_set_mode, 0x4F02, 0x0142, 0).ax(),
+            0x014F
+        );
+        assert_eq!(
+            call(&mut w, int10_4f02_set_mode, 0x4F02, 0x4142, 0).ax(),
+            0x004F
+        );
         assert_eq!(call(&mut w, int10_4f03_get_mode, 0x4F03, 0, 0).bx(), 0x4142);
         let r = call(&mut w, int10_4f07_display_start, 0x4F07, 0, 0);
         assert_eq!(r.ax(), 0x004F);
@@ -579,7 +594,9 @@ mod tests {
     #[test]
     fn palette_and_edid() {
         let mut w = World::new();
-        w.mem.write(0x10000, &[1, 2, 3, 0, 0xFF, 0xFF, 0xFF, 0]).unwrap();
+        w.mem
+            .write(0x10000, &[1, 2, 3, 0, 0xFF, 0xFF, 0xFF, 0])
+            .unwrap();
         let mut r = regs(0x4F09);
         r.set_bx(0);
         r.set_cx(2);
@@ -593,7 +610,10 @@ mod tests {
         r.set_cx(3);
         w.call(int10_4f09_palette_data, &mut r);
         assert_eq!(r.ax(), 0x014F, "past entry FFh");
-        assert_eq!(call(&mut w, int10_4f08_dac_format, 0x4F08, 0x0800, 0).bh(), 8);
+        assert_eq!(
+            call(&mut w, int10_4f08_dac_format, 0x4F08, 0x0800, 0).bh(),
+            8
+        );
         assert_eq!(w.vga.dac[255], [0xFF; 3]);
         let mut r = regs(0x4F15);
         r.set_bx(1);
@@ -603,6 +623,9 @@ mod tests {
         let mut e = [0u8; 128];
         w.mem.read(0x10000, &mut e).unwrap();
         assert_eq!(e, edid::edid());
-        assert_eq!(call(&mut w, int10_4f_unsupported, 0x4F0A, 0, 0).ax(), 0x0100);
+        assert_eq!(
+            call(&mut w, int10_4f_unsupported, 0x4F0A, 0, 0).ax(),
+            0x0100
+        );
     }
 }

@@ -30,7 +30,7 @@ pub fn edid() -> [u8; EDID_LEN] {
     e[22] = 30;
     e[23] = 120; // gamma 2.2
     e[24] = 0x02; // RGB 4:4:4, preferred timing in the first descriptor
-    // Chromaticity: the sRGB primaries and D65 white point.
+                  // Chromaticity: the sRGB primaries and D65 white point.
     e[25..35].copy_from_slice(&[0xEE, 0x91, 0xA3, 0x54, 0x4C, 0x99, 0x26, 0x0F, 0x50, 0x54]);
     // Established timings: 640x480@60 (byte 35 bit 5), 800x600@60 (bit 0),
     // 1024x768@60 (byte 36 bit 3).

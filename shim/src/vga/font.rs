@@ -21,8 +21,7 @@ pub fn font_8x16() -> &'static [[u8; 16]; 256] {
     FONT.get_or_init(|| {
         let mut f = [[0u8; 16]; 256];
         for (b, glyph) in f.iter_mut().enumerate() {
-            if let Some(unifont::Glyph::Halfwidth(rows)) = unifont::get_glyph(cp437_char(b as u8))
-            {
+            if let Some(unifont::Glyph::Halfwidth(rows)) = unifont::get_glyph(cp437_char(b as u8)) {
                 *glyph = *rows;
             }
         }

@@ -436,7 +436,11 @@ pub(super) fn video_palette_check(run: &Run) {
     );
     assert_eq!(w(run, 14) & 0xFF, 0xF0, "the pixel mask");
     assert_eq!(w(run, 15), 0x0301, "AX=101Ah: 16-colour pages, page 3");
-    assert_eq!((w(run, 16), w(run, 17)), (0x0B00, 0x0B0B), "grey of (10, 11, 12)");
+    assert_eq!(
+        (w(run, 16), w(run, 17)),
+        (0x0B00, 0x0B0B),
+        "grey of (10, 11, 12)"
+    );
 }
 
 pub(super) fn video_graphics_guest() -> Vec<u8> {
@@ -520,7 +524,11 @@ pub(super) fn video_graphics_check(run: &Run) {
     assert_eq!(w(run, 8) & 0xFF, 0x2A, "the pixel at A000:03C5");
     assert_eq!(w(run, 9) & 0xFF, 0x2B, "bit 7 XORs");
     assert_eq!(w(run, 10), 0x0102, "teletype moved the cursor");
-    assert_eq!(w(run, 11) & 0xFF, u16::from(b'A'), "AH=08h reads the glyph back");
+    assert_eq!(
+        w(run, 11) & 0xFF,
+        u16::from(b'A'),
+        "AH=08h reads the glyph back"
+    );
     assert_eq!(w(run, 12) & 0xFF, u16::from(b'B'), "AH=09h wrote three");
     assert_eq!((w(run, 13), w(run, 14) & 0xFF), (8, 24), "AX=1130h");
     assert_eq!(w(run, 15), 8, "CX is the mode's character height");
@@ -528,7 +536,11 @@ pub(super) fn video_graphics_check(run: &Run) {
     assert_eq!(w(run, 17) & 0xFF, 0x13, "the state's mode byte");
     assert_eq!(w(run, 19), 256, "256 colours");
     assert_eq!(w(run, 20), 0x0001, "one page, 200 lines");
-    assert_eq!(w(run, 21) & 0xFF, u16::from(b'A'), "AH=06h scrolled the pixels");
+    assert_eq!(
+        w(run, 21) & 0xFF,
+        u16::from(b'A'),
+        "AH=06h scrolled the pixels"
+    );
 }
 
 pub(super) fn video_state_guest() -> Vec<u8> {
@@ -570,7 +582,14 @@ pub(super) fn video_state_guest() -> Vec<u8> {
 }
 
 pub(super) fn video_state_check(run: &Run) {
-    for (slot, what) in [(0, "30h"), (2, "31h"), (4, "33h"), (6, "34h"), (8, "36h"), (9, "36h")] {
+    for (slot, what) in [
+        (0, "30h"),
+        (2, "31h"),
+        (4, "33h"),
+        (6, "34h"),
+        (8, "36h"),
+        (9, "36h"),
+    ] {
         assert_eq!(w(run, slot) & 0xFF, 0x12, "AH=12h BL={what}: AL=12h");
     }
     assert_eq!(w(run, 1) & 0x90, 0x00, "350 lines chosen (40:89 bits 4, 7)");
@@ -697,20 +716,39 @@ pub(super) fn video_vbe_check(run: &Run) {
     assert_eq!((w(run, 8), w(run, 9)), (1024, 768));
     assert_eq!(w(run, 10), 0x0118, "24 bpp, one bank");
     assert_eq!(w(run, 11) & 0xFF, 6, "direct colour");
-    assert_eq!([w(run, 12), w(run, 13), w(run, 14)], [0x1008, 0x0808, 0x0008]);
+    assert_eq!(
+        [w(run, 12), w(run, 13), w(run, 14)],
+        [0x1008, 0x0808, 0x0008]
+    );
     assert_eq!(w(run, 15), 0x014F, "no mode 1FFh");
     assert_eq!(w(run, 16), 0x004F, "4F02h");
     assert_eq!((w(run, 17), w(run, 18)), (0x004F, 0x4118), "4F03h");
-    assert_eq!([w(run, 19), w(run, 20), w(run, 21)], [0x004F, 3072, 1024], "4F06h");
+    assert_eq!(
+        [w(run, 19), w(run, 20), w(run, 21)],
+        [0x004F, 3072, 1024],
+        "4F06h"
+    );
     assert_eq!(w(run, 22), 0x004F, "4F07h set");
-    assert_eq!([w(run, 23), w(run, 24), w(run, 25)], [0x004F, 0, 10], "4F07h get");
+    assert_eq!(
+        [w(run, 23), w(run, 24), w(run, 25)],
+        [0x004F, 0, 10],
+        "4F07h get"
+    );
     assert_eq!((w(run, 26), w(run, 27) >> 8), (0x004F, 8), "4F08h: 8 bits");
     assert_eq!(w(run, 28) >> 8, 8);
     assert_eq!((w(run, 29), w(run, 30)), (0x004F, 0x004F), "4F09h");
-    assert_eq!((w(run, 31), w(run, 32)), (0x0201, 0x0003), "entry 5 read back");
+    assert_eq!(
+        (w(run, 31), w(run, 32)),
+        (0x0201, 0x0003),
+        "entry 5 read back"
+    );
     assert_eq!(w(run, 33), 0x004F, "4F04h size");
     assert_eq!((w(run, 34), w(run, 35)), (0x004F, 0x004F), "4F15h");
-    assert_eq!((w(run, 36), w(run, 37)), (0xFF00, 0xFFFF), "the EDID header");
+    assert_eq!(
+        (w(run, 36), w(run, 37)),
+        (0xFF00, 0xFFFF),
+        "the EDID header"
+    );
     assert_eq!(w(run, 38), 0x034F, "4F05h: no windows");
     assert_eq!(w(run, 39), 0x0100, "4F0Ah not offered");
 }

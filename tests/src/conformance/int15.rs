@@ -106,7 +106,11 @@ pub(super) fn memory_check(run: &Run) {
     assert!(!c(run, 2) && w(run, 3) == 0x3C00, "E801h: 15 MiB");
     // 128 MiB less the 8 MiB framebuffer and the platform tables' 64 KiB,
     // reserved at the top.
-    assert_eq!(w(run, 4), (128 - 8 - 16) * 16 - 1, "64 KiB blocks above 16 MiB");
+    assert_eq!(
+        w(run, 4),
+        (128 - 8 - 16) * 16 - 1,
+        "64 KiB blocks above 16 MiB"
+    );
     assert_eq!((w(run, 5), w(run, 6)), (0x3C00, w(run, 4)));
     assert_eq!(
         (w(run, 8), w(run, 9), w(run, 10)),

@@ -45,7 +45,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use thiserror::Error;
-use vcpu::{Hit, RegLayout, TcgMemory, TcgVcpu, RESET_LINEAR};
+use vcpu::{video_ranges, Hit, RegLayout, TcgMemory, TcgVcpu, RESET_LINEAR};
 use vm_memory::GuestMemoryMmap;
 
 mod gdb;
@@ -368,6 +368,7 @@ impl TcgMachine {
                     gdb,
                     dirty: Vec::new(),
                     error: None,
+                    video: video_ranges(&memmap),
                 },
                 layout,
                 trap_len: rom.header.trap_kind.bytes().len() as u32,

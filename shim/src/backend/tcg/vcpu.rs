@@ -190,6 +190,23 @@ pub(super) struct TcgMemory {
     pub(super) dirty: Vec<(u64, usize)>,
     /// A failure of the connection during a service, reported after it.
     pub(super) error: Option<GdbError>,
+    /// Video memory (the VGA window, VBE's framebuffer): written only into
+    /// the shared mapping, never through the stub. It holds pixels, not
+    /// code, and a mode set clears up to 8 MiB of it, which as `M` packets
+    /// would take QEMU's stub seconds.
+    pub(super) video: Vec<(u64, u64)>,
+}
+
+/// The ranges [`TcgMemory`] treats as video memory.
+pub(super) fn video_ranges(memmap: &crate::memmap::MemoryMap) -> Vec<(u64, u64)> {
+    let mut v = vec![(
+        crate::memmap::VGA_WINDOW_BASE,
+        crate::memmap::VGA_WINDOW_BASE + crate::memmap::VGA_WINDOW_SIZE,
+    )];
+    if let Some((base, size)) = memmap.framebuffer() {
+        v.push((base, base + size));
+    }
+    v
 }
 
 impl TcgMemory {
@@ -219,6 +236,13 @@ impl TcgMemory {
     }
 }
 
+impl TcgMemory {
+    fn is_video(&self, addr: u64, len: usize) -> bool {
+        let end = addr.saturating_add(len as u64);
+        self.video.iter().any(|&(b, e)| b <= addr && end <= e)
+    }
+}
+
 impl Memory for TcgMemory {
     fn read(&self, addr: u64, buf: &mut [u8]) -> Result<(), OutOfRange> {
         self.ram.read(addr, buf)
@@ -237,7 +261,7 @@ impl Memory for TcgMemory {
         // (`flush_writes`), so that QEMU drops translated code it replaces.
         // The vCPU is stopped, so both land before the guest can look.
         self.ram.write(addr, data)?;
-        if !data.is_empty() {
+        if !data.is_empty() && !self.is_video(addr, data.len()) {
             self.dirty.push((addr, data.len()));
         }
         Ok(())

@@ -198,19 +198,21 @@ fn linux_e820(log: &str) -> Vec<(u64, u64, String)> {
         .collect()
 }
 
+/// Linux prints pbios's E820 map as it keeps it: adjacent entries of one
+/// kind merged (the framebuffer and the platform tables are one reserved
+/// range to it).
 fn assert_e820_is_pbios(run: &Run, mem: u64) {
-    let want: Vec<(u64, u64, String)> = MemoryMap::new(mem)
-        .unwrap()
-        .e820()
-        .iter()
-        .map(|e| {
-            let kind = match e.kind {
-                pbios::memmap::E820Type::Ram => "usable",
-                pbios::memmap::E820Type::Reserved => "reserved",
-            };
-            (e.base, e.base + e.length - 1, kind.to_string())
-        })
-        .collect();
+    let mut want: Vec<(u64, u64, String)> = Vec::new();
+    for e in MemoryMap::new(mem).unwrap().e820() {
+        let kind = match e.kind {
+            pbios::memmap::E820Type::Ram => "usable",
+            pbios::memmap::E820Type::Reserved => "reserved",
+        };
+        match want.last_mut() {
+            Some(last) if last.2 == kind && last.1 + 1 == e.base => last.1 = e.base + e.length - 1,
+            _ => want.push((e.base, e.base + e.length - 1, kind.to_string())),
+        }
+    }
     assert_eq!(
         linux_e820(&run.out),
         want,
@@ -356,4 +358,56 @@ fn tcg_syslinux_poweroff_c32_through_apm() {
     );
     run.expect("SYSLINUX 6.04");
     run.expect_clean_end("APM set power state: off");
+}
+
+/// Linux with `vga=0x318`: its setup code lists the VBE modes (4F00h,
+/// 4F01h) and sets 118h (1024x768, 24 bpp) with 4F02h; vesafb takes the
+/// linear framebuffer pbios reserves in the E820 map, and fbcon draws the
+/// kernel's messages on it (`console=tty0`), which `--screenshot` shows at
+/// the end of the run.
+#[test]
+fn tcg_linux_vga_vesafb_console_in_the_screenshot() {
+    let shot = std::env::temp_dir().join(format!("pbios-vesafb-{}.png", std::process::id()));
+    let run = tcg_to(
+        Image::LinuxVesa,
+        &["--mem", "256M", "--screenshot", shot.to_str().unwrap()],
+        USERSPACE_MARKER,
+        Duration::from_secs(30),
+    );
+    let (fb, _) = MemoryMap::new(256 * MIB).unwrap().framebuffer().unwrap();
+    run.expect(&format!("vesafb: framebuffer at {fb:#x}"));
+    run.expect("vesafb: mode is 1024x768x24, linelength=3072");
+    run.expect("fb0: VESA VGA frame buffer device");
+    run.expect(USERSPACE_MARKER);
+    assert_e820_is_pbios(&run, 256 * MIB);
+    run.expect_clean_end("powered off");
+    let png = std::fs::read(&shot).expect("the screenshot");
+    let _ = std::fs::remove_file(&shot);
+    let mut r = png::Decoder::new(std::io::Cursor::new(&png))
+        .read_info()
+        .expect("a PNG");
+    let mut px = vec![0; r.output_buffer_size().unwrap()];
+    let info = r.next_frame(&mut px).expect("its pixels");
+    assert_eq!(
+        (info.width, info.height),
+        (1024, 768),
+        "the VESA mode's size"
+    );
+    // fbcon's text: light pixels in the top rows, where the kernel's first
+    // messages are, and black between its lines' glyphs.
+    let lit = |y0: usize, y1: usize| {
+        px[y0 * 1024 * 3..y1 * 1024 * 3]
+            .chunks(3)
+            .filter(|p| p.iter().all(|&c| c > 0x80))
+            .count()
+    };
+    let top = lit(0, 160);
+    assert!(
+        top > 2000,
+        "{top} light pixels in the console's first ten lines"
+    );
+    assert!(
+        top < 1024 * 160 / 2,
+        "{top} light pixels: not text on black"
+    );
 }

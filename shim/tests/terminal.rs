@@ -645,3 +645,64 @@ fn grub_takes_a_scripted_command_on_tcg() {
     // a line of its own.
     assert!(stdout.contains("\rabcd\n"), "{stdout}");
 }
+
+/// Mode 13h, the top half in colour 4 (red), the bottom half in colour 1
+/// (blue), then a key ends the run.
+fn graphics_guest() -> Vec<u8> {
+    boot_sector(|a| {
+        a.mov(ax, 0x0013u32)?;
+        a.int(0x10)?;
+        a.mov(ax, 0xA000u32)?;
+        a.mov(es, ax)?;
+        a.xor(di, di)?;
+        a.mov(al, 4u32)?;
+        a.mov(cx, 320 * 100u32)?;
+        a.rep().stosb()?;
+        a.mov(al, 1u32)?;
+        a.mov(cx, 320 * 100u32)?;
+        a.rep().stosb()?;
+        a.xor(ax, ax)?;
+        a.int(0x16)?;
+        exit(a, 0)
+    })
+}
+
+#[test]
+fn a_graphics_mode_is_drawn_in_the_terminal() {
+    for accel in ACCELS {
+        let d = disk(&format!("gfx-{accel}.img"), &graphics_guest());
+        let t = Tmux::start(
+            &format!("gfx-{accel}"),
+            &pbios_command(accel, &d.display().to_string()),
+        );
+        // Upper half blocks, two pixel rows a cell, in 24-bit colour: the
+        // 320x200 picture scaled into the 100x30 pane (96x30 cells).
+        t.wait_for("▀▀▀▀", Duration::from_secs(60));
+        let start = Instant::now();
+        let pane = loop {
+            let p =
+                String::from_utf8_lossy(&t.cmd(&["capture-pane", "-p", "-e", "-t", "main"]).stdout)
+                    .into_owned();
+            if p.contains("0;0;170") || start.elapsed() > Duration::from_secs(20) {
+                break p;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        // tmux sends a colour where it changes: red from the first row,
+        // blue from the row the picture's line 100 falls in (15 of 30).
+        let rows: Vec<&str> = pane.lines().collect();
+        let first = |colour: &str| rows.iter().position(|r| r.contains(colour));
+        assert_eq!(
+            first("38;2;170;0;0"),
+            Some(0),
+            "{accel}: red on top\n{pane}"
+        );
+        assert_eq!(first("0;0;170"), Some(15), "{accel}: blue below\n{pane}");
+        let cells = rows[2].matches('▀').count();
+        assert_eq!(cells, 96, "{accel}: the picture keeps its shape");
+        t.send(&["x"]);
+        let pane = t.wait_for("PBIOS-EXIT=", Duration::from_secs(30));
+        assert!(pane.contains("PBIOS-EXIT=1"), "{accel}: {pane}");
+        let _ = std::fs::remove_file(&d);
+    }
+}

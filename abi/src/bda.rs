@@ -76,6 +76,9 @@ pub const VIDEO_CTL: u16 = 0x87;
 pub const VIDEO_SWITCHES: u16 = 0x88;
 /// 40:89 — VGA mode-set option control.
 pub const MODESET_CTL: u16 = 0x89;
+/// 40:8A — index into the display combination code table (08h: VGA with
+/// a colour display, what INT 10h AH=1Ah reports).
+pub const DCC_INDEX: u16 = 0x8A;
 /// 40:96 — keyboard mode/type flags (bit 4: 101/102-key keyboard).
 pub const KBD_MODE: u16 = 0x96;
 
@@ -134,7 +137,7 @@ impl TextModeState {
     /// The fields a mode set writes, page 0 active with the cursor shape
     /// 0607h; `kept` says video memory was not cleared (AL bit 7 of
     /// INT 10h AH=00h, recorded in 40:87 bit 7).
-    pub const fn fields(&self, kept: bool) -> [Field; 13] {
+    pub const fn fields(&self, kept: bool) -> [Field; 14] {
         [
             Field::Byte(VIDEO_MODE, self.mode),
             Field::Word(VIDEO_COLS, self.cols),
@@ -149,6 +152,7 @@ impl TextModeState {
             Field::Word(CHAR_HEIGHT, self.char_height),
             Field::Byte(VIDEO_CTL, if kept { 0xE0 } else { 0x60 }),
             Field::Byte(VIDEO_SWITCHES, 0xF9),
+            Field::Byte(DCC_INDEX, 0x08),
         ]
     }
 }

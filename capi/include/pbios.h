@@ -280,7 +280,7 @@ int pbios_rom_image(struct Pbios *pb, uint8_t *buf, size_t len);
 
 /**
  * A pbios instance for `ram_bytes` of guest RAM in pbios's default layout
- * (640 KiB conventional, the text window at B0000h, the rest from 1 MiB to
+ * (640 KiB conventional, the VGA window at A0000h, the rest from 1 MiB to
  * 3 GiB, then from 4 GiB; [`pbios_ram_ranges`] lists them). Null on error
  * ([`pbios_last_error`]).
  */

@@ -235,9 +235,8 @@ fn pixel_bytes(ctx: &Ctx, g: &Gfx, c: u8) -> Vec<u8> {
 }
 
 /// Draws character `ch` in cell (col, row): colour `fg` where the glyph is
-/// set, `bg` elsewhere (at 8 bpp, `xor` combines the glyph with what is
-/// there instead, as BL bit 7 asks in CGA-style modes).
-fn draw_char(ctx: &mut Ctx, g: &Gfx, col: u32, row: u32, ch: u8, fg: u8, bg: u8, xor: bool) {
+/// set, `bg` elsewhere (the packed-pixel modes have no XOR, RBIL).
+fn draw_char(ctx: &mut Ctx, g: &Gfx, col: u32, row: u32, ch: u8, fg: u8, bg: u8) {
     if col >= g.cols() || row >= g.rows() {
         return;
     }
@@ -248,19 +247,9 @@ fn draw_char(ctx: &mut Ctx, g: &Gfx, col: u32, row: u32, ch: u8, fg: u8, bg: u8,
     for (y, bits) in glyph.iter().enumerate() {
         let at = g.addr(col * 8, row * u32::from(g.char_height) + y as u32);
         let mut line = vec![0u8; 8 * bpp];
-        if xor {
-            let _ = ctx.mem.read(at, &mut line);
-        }
         for x in 0..8 {
             let set = bits & (0x80 >> x) != 0;
-            let px = &mut line[x * bpp..(x + 1) * bpp];
-            if xor {
-                if set {
-                    px[0] ^= fg;
-                }
-            } else {
-                px.copy_from_slice(if set { &on } else { &off });
-            }
+            line[x * bpp..(x + 1) * bpp].copy_from_slice(if set { &on } else { &off });
         }
         let _ = ctx.mem.write(at, &line);
     }
@@ -306,10 +295,12 @@ fn scroll_gfx(
 }
 
 /// The character drawn in a graphics cell: the glyph whose pixels are
-/// exactly the cell's non-background ones (0 if none is).
-fn read_char_gfx(ctx: &Ctx, g: &Gfx, col: u32, row: u32) -> u8 {
+/// exactly the cell's non-background ones (0 if none is), and at 8 bpp the
+/// colour of its first set pixel.
+fn read_char_gfx(ctx: &Ctx, g: &Gfx, col: u32, row: u32) -> (u8, u8) {
     let bpp = g.bytes_per_pixel() as usize;
     let mut cell = Vec::with_capacity(usize::from(g.char_height));
+    let mut colour = None;
     for y in 0..u32::from(g.char_height) {
         let mut line = vec![0u8; 8 * bpp];
         let _ = ctx.mem.read(
@@ -318,15 +309,19 @@ fn read_char_gfx(ctx: &Ctx, g: &Gfx, col: u32, row: u32) -> u8 {
         );
         let mut bits = 0u8;
         for x in 0..8 {
-            if line[x * bpp..(x + 1) * bpp].iter().any(|&b| b != 0) {
+            let px = &line[x * bpp..(x + 1) * bpp];
+            if px.iter().any(|&b| b != 0) {
                 bits |= 0x80 >> x;
+                colour.get_or_insert(px[0]);
             }
         }
         cell.push(bits);
     }
-    (0..=255u8)
+    let ch = (0..=255u8)
         .find(|&c| font::glyph(c, g.char_height) == cell)
-        .unwrap_or(0)
+        .unwrap_or(0);
+    let colour = if g.bpp == 8 { colour.unwrap_or(0) } else { 0 };
+    (ch, colour)
 }
 
 /// Cursor (column, row) of `page`.
@@ -363,12 +358,16 @@ fn sync_crtc(ctx: &mut Ctx) {
     );
 }
 
-/// Fills 40:49-40:89 for a graphics mode of `cols` x `rows` characters
-/// `char_height` lines tall, as SeaVGABIOS writes them.
+/// Fills 40:49-40:8A for a graphics mode of `cols` x `rows` characters
+/// `char_height` lines tall, as SeaVGABIOS writes them: the page size
+/// (40:4C) is an eighth of the pixels, in 8 KiB units, kept to 16 bits.
 pub(crate) fn set_graphics_bda(ctx: &mut Ctx, mode: u8, cols: u16, rows: u8, char_height: u16) {
+    let pixels = u32::from(cols) * 8 * u32::from(rows) * u32::from(char_height);
+    let page_size = (pixels / 8).next_multiple_of(0x2000) as u16;
+    ctx.set_bda_u8(bda::DCC_INDEX, 0x08);
     ctx.set_bda_u8(bda::VIDEO_MODE, mode);
     ctx.set_bda_u16(bda::VIDEO_COLS, cols);
-    ctx.set_bda_u16(bda::VIDEO_PAGE_SIZE, 0);
+    ctx.set_bda_u16(bda::VIDEO_PAGE_SIZE, page_size);
     ctx.set_bda_u16(bda::VIDEO_PAGE_START, 0);
     ctx.set_bda_u8(bda::VIDEO_PAGE, 0);
     ctx.set_bda_u16(bda::CRTC_ADDRESS, CRTC_COLOUR);
@@ -584,12 +583,13 @@ pub fn int10_07_scroll_down(r: &mut Regs, ctx: &mut Ctx) -> Status {
 
 /// INT 10h AH=08h — read character and attribute at the cursor; in:
 /// BH=page; out: AL=character, AH=attribute. In graphics modes AL is the
-/// character whose glyph the cell's pixels show (0 if none), AH=00h.
+/// character whose glyph the cell's pixels show (0 if none), AH its colour
+/// (8 bpp; 00h in direct-colour modes).
 pub fn int10_08_read_char_attr(r: &mut Regs, ctx: &mut Ctx) -> Status {
     if let Some(g) = graphics(ctx) {
         let (col, row) = cursor(ctx, 0);
-        let ch = read_char_gfx(ctx, &g, u32::from(col), u32::from(row));
-        r.set_ax(u16::from(ch));
+        let (ch, colour) = read_char_gfx(ctx, &g, u32::from(col), u32::from(row));
+        r.set_ax(u16::from(colour) << 8 | u16::from(ch));
         return Status::Done;
     }
     let s = screen(ctx);
@@ -605,16 +605,14 @@ pub fn int10_08_read_char_attr(r: &mut Regs, ctx: &mut Ctx) -> Status {
 /// Writes AL (with attribute BL if `attr`) CX times from the cursor of
 /// page BH, wrapping at the end of a row and stopping at the end of the
 /// page; the cursor does not move. In graphics modes the glyph is drawn in
-/// colour BL on colour 0 (at 8 bpp BL bit 7 XORs it, in mode 13h too).
+/// colour BL on colour 0.
 fn write_repeated(r: &Regs, ctx: &mut Ctx, attr: bool) {
     if let Some(g) = graphics(ctx) {
         let (col, row) = cursor(ctx, 0);
         let start = u32::from(row) * g.cols() + u32::from(col);
         let end = (start + u32::from(r.cx())).min(g.cols() * g.rows());
-        let xor = g.bpp == 8 && r.bl() & 0x80 != 0;
-        let fg = if xor { r.bl() & 0x7F } else { r.bl() };
         for i in start..end {
-            draw_char(ctx, &g, i % g.cols(), i / g.cols(), r.al(), fg, 0, xor);
+            draw_char(ctx, &g, i % g.cols(), i / g.cols(), r.al(), r.bl(), 0);
         }
         return;
     }
@@ -648,10 +646,10 @@ pub fn int10_0a_write_char(r: &mut Regs, ctx: &mut Ctx) -> Status {
     Status::Done
 }
 
-/// INT 10h AH=0Ch — write graphics pixel; in: AL=colour (bit 7 XORs it in
-/// 8-bpp modes), CX=column, DX=row; out: nothing. In direct-colour modes
-/// the pixel gets DAC entry AL's colour. Off the screen, or in a text mode,
-/// nothing is drawn.
+/// INT 10h AH=0Ch — write graphics pixel; in: AL=colour, CX=column,
+/// DX=row; out: nothing. AL bit 7 is a colour bit, not XOR, as in every
+/// 256-colour mode (RBIL); in direct-colour modes the pixel gets DAC entry
+/// AL's colour. Off the screen, or in a text mode, nothing is drawn.
 pub fn int10_0c_write_pixel(r: &mut Regs, ctx: &mut Ctx) -> Status {
     let Some(g) = graphics(ctx) else {
         return Status::Done;
@@ -660,18 +658,8 @@ pub fn int10_0c_write_pixel(r: &mut Regs, ctx: &mut Ctx) -> Status {
     if x >= g.width || y >= g.height {
         return Status::Done;
     }
-    let at = g.addr(x, y);
-    if g.bpp == 8 {
-        let v = if r.al() & 0x80 != 0 {
-            ctx.mem.read_u8(at).unwrap_or(0) ^ (r.al() & 0x7F)
-        } else {
-            r.al()
-        };
-        let _ = ctx.mem.write_u8(at, v);
-    } else {
-        let px = pixel_bytes(ctx, &g, r.al());
-        let _ = ctx.mem.write(at, &px);
-    }
+    let px = pixel_bytes(ctx, &g, r.al());
+    let _ = ctx.mem.write(g.addr(x, y), &px);
     Status::Done
 }
 
@@ -737,9 +725,7 @@ fn teletype_gfx(ctx: &mut Ctx, g: &Gfx, ch: u8, colour: u8) {
         b'\r' => col = 0,
         b'\n' => row += 1,
         _ => {
-            let xor = g.bpp == 8 && colour & 0x80 != 0;
-            let fg = if xor { colour & 0x7F } else { colour };
-            draw_char(ctx, g, col.min(cols - 1), row.min(rows - 1), ch, fg, 0, xor);
+            draw_char(ctx, g, col.min(cols - 1), row.min(rows - 1), ch, colour, 0);
             col += 1;
             if col >= cols {
                 col = 0;
@@ -1170,9 +1156,9 @@ pub fn int10_1a_display_combination(r: &mut Regs, _ctx: &mut Ctx) -> Status {
 /// INT 10h AH=1Bh — functionality and state information; in: BX=0000h,
 /// ES:DI=64-byte buffer; out: AL=1Bh, the buffer filled (RBIL table
 /// 00040): the static table's address (F000:D600), the BDA's video fields
-/// 40:49-40:66, rows, character height, display combination 08h, colours,
-/// pages, scan lines, and 256 KiB of video memory. BX other than 0 is not
-/// offered.
+/// 40:49-40:66, rows (40:84), character height, display combination 08h,
+/// colours, pages, scan lines, and 256 KiB of video memory. BX other than
+/// 0 is not offered.
 pub fn int10_1b_state_info(r: &mut Regs, ctx: &mut Ctx) -> Status {
     if r.bx() != 0 {
         return Status::Unsupported;
@@ -1185,13 +1171,14 @@ pub fn int10_1b_state_info(r: &mut Regs, ctx: &mut Ctx) -> Status {
         .mem
         .read(crate::mem::bda_addr(bda::VIDEO_MODE), &mut bda_video);
     t[4..34].copy_from_slice(&bda_video);
-    t[0x22] = ctx.bda_u8(bda::VIDEO_ROWS).wrapping_add(1);
+    t[0x22] = ctx.bda_u8(bda::VIDEO_ROWS); // 40:84 as it is, as SeaVGABIOS
     t[0x23..0x25].copy_from_slice(&ctx.bda_u16(bda::CHAR_HEIGHT).to_le_bytes());
     t[0x25] = 0x08; // VGA, colour display
     let (colours, pages, lines): (u16, u8, u8) = match ctx.vga.mode {
         Mode::Text if ctx.bda_u16(bda::CRTC_ADDRESS) == CRTC_MONO => (0, 8, 2),
         Mode::Text => (16, 8, 2),
-        Mode::Vga256 => (256, 1, 0),
+        // 200 lines, scanned twice: 400.
+        Mode::Vga256 => (256, 1, 2),
         Mode::Linear(l) if l.bpp == 8 => (256, 1, 3),
         Mode::Linear(_) => (0, 1, 3),
     };
@@ -1243,14 +1230,14 @@ mod tests {
         w.call(int10_0c_write_pixel, &mut r);
         assert_eq!(
             w.mem.read_u8(0xA0000 + 2 * 320 + 10).unwrap(),
-            5,
-            "XOR on 0"
+            0x85,
+            "no XOR"
         );
         let mut r = regs(0x0D00);
         r.set_cx(10);
         r.set_dx(2);
         w.call(int10_0d_read_pixel, &mut r);
-        assert_eq!(r.al(), 5);
+        assert_eq!(r.al(), 0x85);
         // Hostile coordinates draw nothing.
         let mut r = regs(0x0C0F);
         r.set_cx(0xFFFF);
@@ -1264,7 +1251,7 @@ mod tests {
         w.call(int10_02_set_cursor_position, &mut r);
         let mut r = regs(0x0800);
         w.call(int10_08_read_char_attr, &mut r);
-        assert_eq!(r.al(), b'H');
+        assert_eq!(r.ax(), 0x0E00 | u16::from(b'H'), "the glyph, in its colour");
         // The DAC through AX=1010h/1015h.
         let mut r = regs(0x1010);
         r.set_bx(7);

@@ -522,25 +522,27 @@ pub(super) fn video_graphics_check(run: &Run) {
     assert_eq!(w(run, 6), 0x2813, "AH=0Fh");
     assert_eq!(w(run, 7) & 0xFF, 0x2A, "AH=0Ch/0Dh");
     assert_eq!(w(run, 8) & 0xFF, 0x2A, "the pixel at A000:03C5");
-    assert_eq!(w(run, 9) & 0xFF, 0x2B, "bit 7 XORs");
+    assert_eq!(w(run, 9) & 0xFF, 0x81, "no XOR in a 256-colour mode");
     assert_eq!(w(run, 10), 0x0102, "teletype moved the cursor");
     assert_eq!(
-        w(run, 11) & 0xFF,
-        u16::from(b'A'),
-        "AH=08h reads the glyph back"
+        w(run, 3),
+        0x2000,
+        "40:4C: an eighth of the pixels, in 8 KiB"
     );
-    assert_eq!(w(run, 12) & 0xFF, u16::from(b'B'), "AH=09h wrote three");
+    assert_eq!(
+        w(run, 11),
+        0x0F41,
+        "AH=08h reads the glyph back, and its colour"
+    );
+    assert_eq!(w(run, 12), 0x0C42, "AH=09h wrote three");
     assert_eq!((w(run, 13), w(run, 14) & 0xFF), (8, 24), "AX=1130h");
     assert_eq!(w(run, 15), 8, "CX is the mode's character height");
     assert_eq!(w(run, 16) & 0xFF, 0x1B, "AH=1Bh");
     assert_eq!(w(run, 17) & 0xFF, 0x13, "the state's mode byte");
     assert_eq!(w(run, 19), 256, "256 colours");
-    assert_eq!(w(run, 20), 0x0001, "one page, 200 lines");
-    assert_eq!(
-        w(run, 21) & 0xFF,
-        u16::from(b'A'),
-        "AH=06h scrolled the pixels"
-    );
+    assert_eq!(w(run, 18), 0x0818, "40:84, then 8-line characters");
+    assert_eq!(w(run, 20), 0x0201, "one page, 400 scan lines");
+    assert_eq!(w(run, 21), 0x0F41, "AH=06h scrolled the pixels");
 }
 
 pub(super) fn video_state_guest() -> Vec<u8> {
@@ -593,11 +595,16 @@ pub(super) fn video_state_check(run: &Run) {
         assert_eq!(w(run, slot) & 0xFF, 0x12, "AH=12h BL={what}: AL=12h");
     }
     assert_eq!(w(run, 1) & 0x90, 0x00, "350 lines chosen (40:89 bits 4, 7)");
+    assert_eq!(w(run, 1) >> 8, 0x08, "40:8A, the display combination index");
     assert_eq!(w(run, 3) & 0x08, 0x08, "palette loading off");
     assert_eq!(w(run, 5) & 0x02, 0x02, "grey-scale summing on");
     assert_eq!(w(run, 7) & 0x01, 0x00, "cursor emulation on");
     assert_eq!(w(run, 10) & 0xFF, 0x1B, "AH=1Bh");
-    assert_eq!(w(run, 11), 0x1019, "25 rows of 16-line characters");
+    assert_eq!(
+        w(run, 11),
+        0x1018,
+        "40:84 (rows less one), 16-line characters"
+    );
     assert_eq!(w(run, 12), 0x0008, "VGA with a colour display");
     assert_eq!(w(run, 13), 16, "16 colours");
     assert_eq!(w(run, 14), 0x0208, "8 pages, 400 lines");

@@ -44,14 +44,15 @@ pub extern "C" fn pbios_post() {
             ..HostConfig::default()
         }
     };
-    init_ivt();
-    init_bda(&cfg);
-    init_ebda(&cfg);
-    // Before the rest, so both backends leave POST with the same registers.
+    // Before the rest: the VGA window must be RAM before the screen is
+    // blanked, and both backends leave POST with the same registers.
     if cfg.flags & abi::config::FLAG_PIIX4_PM != 0 {
         init_acpi_pm();
         open_vga_window();
     }
+    init_ivt();
+    init_bda(&cfg);
+    init_ebda(&cfg);
     init_vga();
     init_pic();
     init_pit();

@@ -187,14 +187,16 @@ impl Vga {
     }
 
     /// Text-mode registers for characters `char_height` lines tall: the
-    /// 16 EGA colours in the attribute palette, the cursor on lines
-    /// `char_height - 3`..`char_height - 2`, start address 0, 80 columns.
+    /// 16 EGA colours in the attribute palette, the cursor on lines 6-7 of
+    /// a CGA cell (what the BDA's 40:60 says after a mode set; the screen
+    /// view scales such a shape to the cell, as cursor emulation does),
+    /// start address 0, 80 columns.
     pub fn set_text_registers(&mut self, char_height: u8) {
         let h = char_height.clamp(1, 32);
         self.crtc = [0; crtc::COUNT];
         self.crtc[crtc::MAX_SCAN] = h - 1;
-        self.crtc[crtc::CURSOR_START] = h.saturating_sub(3);
-        self.crtc[crtc::CURSOR_END] = h.saturating_sub(2);
+        self.crtc[crtc::CURSOR_START] = 6;
+        self.crtc[crtc::CURSOR_END] = 7;
         self.crtc[crtc::OFFSET] = 40;
         self.attr[..16].copy_from_slice(&modes::EGA_ATTR_PALETTE);
         self.attr[0x10] = 0x0C;

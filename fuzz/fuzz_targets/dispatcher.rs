@@ -16,7 +16,7 @@ use pbios::clock::{DateTime, FixedClock};
 use pbios::disk::{BlockDevice, Disk, Drives, MediaKind};
 use pbios::keyboard::KeySource;
 use pbios::mem::{Memory, OutOfRange};
-use pbios::memmap::{MemoryMap, MIB};
+use pbios::memmap::MemoryMap;
 use pbios::{Bios, Devices, Regs, Rom};
 use std::sync::{Arc, Mutex};
 use vm_memory::VolatileSlice;
@@ -415,8 +415,9 @@ fn count(n: u64) {
     CALLS.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
 }
 
-/// Guest RAM of every case (2 MiB: the smallest machine).
-const RAM: u64 = 2 * MIB;
+/// Guest RAM of every case: the smallest machine with VBE's framebuffer
+/// (32 MiB), so that the VBE modes are set and drawn in too.
+const RAM: u64 = pbios::memmap::FRAMEBUFFER_MIN_MEM;
 
 thread_local! {
     /// The guard-paged RAM, mapped once and zeroed between cases.

@@ -263,8 +263,11 @@ impl Frame {
 }
 
 impl Picture {
-    /// The pixel at (x, y).
+    /// The pixel at (x, y) (black outside the picture).
     pub fn pixel(&self, x: u32, y: u32) -> [u8; 3] {
+        if x >= self.width || y >= self.height {
+            return [0; 3];
+        }
         let i = (y as usize * self.width as usize + x as usize) * 3;
         match self.rgb.get(i..i + 3) {
             Some(p) => [p[0], p[1], p[2]],
@@ -659,6 +662,63 @@ mod tests {
         assert!(delta.starts_with("\x1b[4;1H\x1b[0;93;41mX"), "{delta:?}");
         assert!(!delta.contains("\x1b[1;1H\x1b[0;"), "row 1 is unchanged");
         assert!(delta.ends_with("\x1b[0m\x1b[1;1H\x1b[?25h"), "{delta:?}");
+    }
+
+    #[test]
+    fn the_crtc_start_address_and_cursor_move_the_picture() {
+        let mut mem = ram();
+        set_80x25(&mut mem);
+        for row in 0..30u64 {
+            mem.write(VGA_TEXT_BASE + row * 160, &[b'0' + row as u8 % 10, 0x07])
+                .unwrap();
+        }
+        let mut vga = Vga::new();
+        vga.set_start_address(80 * 3);
+        vga.set_cursor_location(80 * 3 + 80 + 2);
+        let s = TextScreen::read_display(&mem, &vga);
+        assert_eq!(s.text().lines().next(), Some("3"));
+        assert_eq!(s.cursor, Some((2, 1)));
+        // Hostile registers wrap, as the CRTC's addresses do.
+        vga.set_start_address(0xFFFF);
+        vga.set_cursor_location(0);
+        let s = TextScreen::read_display(&mem, &vga);
+        assert_eq!((s.cells.len(), s.cursor), (80 * 25, Some((1, 0))));
+        vga.set_cursor_location(0xFFFE);
+        assert_eq!(TextScreen::read_display(&mem, &vga).cursor, None);
+    }
+
+    #[test]
+    fn graphics_are_captured_and_drawn_in_half_blocks() {
+        let mut mem = guest_ram(&[(0, 0xA_0000), (VGA_WINDOW_BASE, 0x2_0000)]).unwrap();
+        let mut vga = Vga::new();
+        vga.mode = Mode::Vga256;
+        vga.load_default_palette();
+        mem.write(VGA_WINDOW_BASE, &[4u8; 320 * 100]).unwrap();
+        mem.write(VGA_WINDOW_BASE + 320 * 100, &[1u8; 320 * 100])
+            .unwrap();
+        let Frame::Graphics(p) = Frame::capture(&mem, &vga) else {
+            panic!("mode 13h is graphics")
+        };
+        assert_eq!((p.width, p.height), (320, 200));
+        assert_eq!(p.pixel(0, 0), [0xAA, 0, 0]);
+        assert_eq!(p.pixel(319, 199), [0, 0, 0xAA]);
+        assert_eq!(p.pixel(320, 0), [0; 3], "off the picture: black");
+        let full = String::from_utf8(p.ansi_update(None, 100, 30)).unwrap();
+        assert_eq!(full.matches('▀').count(), 96 * 30, "96x60 pixels");
+        assert!(full.contains("38;2;170;0;0;48;2;170;0;0m"));
+        assert!(p.ansi_update(Some(&p), 100, 30).is_empty(), "unchanged");
+        for (w, h) in [(1, 1), (0, 0), (1000, 1)] {
+            let _ = p.ansi_update(None, w, h);
+        }
+        let empty = Picture {
+            width: 0,
+            height: 0,
+            rgb: Vec::new(),
+        };
+        assert!(
+            !empty.ansi_update(None, 80, 24).is_empty(),
+            "a clear screen"
+        );
     }
 
     #[test]

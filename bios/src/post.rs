@@ -49,11 +49,11 @@ pub extern "C" fn pbios_post() {
     if cfg.flags & abi::config::FLAG_PIIX4_PM != 0 {
         init_acpi_pm();
         open_vga_window();
+        init_vga();
     }
     init_ivt();
     init_bda(&cfg);
     init_ebda(&cfg);
-    init_vga();
     init_pic();
     init_pit();
     init_lapic();
@@ -242,9 +242,9 @@ fn open_vga_window() {
     outl(CONFIG_DATA, v | (u32::from(SMRAM_D_OPEN) << shift));
 }
 
-/// The VGA's miscellaneous output register (3C2h): the CRTC at 3D4h, as
-/// for mode 03h (a VGA resets with it at 3B4h, where colour text programs
-/// do not look).
+/// QEMU's VGA's miscellaneous output register (3C2h): the CRTC at 3D4h,
+/// as for mode 03h (a VGA resets with it at 3B4h, where colour text
+/// programs do not look). pbios's own registers (KVM) start so.
 fn init_vga() {
     outb(0x3C2, 0x67);
 }

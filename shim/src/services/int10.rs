@@ -583,12 +583,18 @@ pub fn int10_07_scroll_down(r: &mut Regs, ctx: &mut Ctx) -> Status {
 
 /// INT 10h AH=08h — read character and attribute at the cursor; in:
 /// BH=page; out: AL=character, AH=attribute. In graphics modes AL is the
-/// character whose glyph the cell's pixels show (0 if none), AH its colour
-/// (8 bpp; 00h in direct-colour modes).
+/// character whose glyph the cell's pixels show (0 if none, or with the
+/// cursor off the screen), AH its colour (8 bpp; 00h in direct-colour
+/// modes).
 pub fn int10_08_read_char_attr(r: &mut Regs, ctx: &mut Ctx) -> Status {
     if let Some(g) = graphics(ctx) {
         let (col, row) = cursor(ctx, 0);
-        let (ch, colour) = read_char_gfx(ctx, &g, u32::from(col), u32::from(row));
+        let (col, row) = (u32::from(col), u32::from(row));
+        if col >= g.cols() || row >= g.rows() {
+            r.set_ax(0);
+            return Status::Done;
+        }
+        let (ch, colour) = read_char_gfx(ctx, &g, col, row);
         r.set_ax(u16::from(colour) << 8 | u16::from(ch));
         return Status::Done;
     }
@@ -871,9 +877,12 @@ pub fn int10_1010_set_dac_register(r: &mut Regs, ctx: &mut Ctx) -> Status {
 
 /// INT 10h AX=1012h — set a block of DAC registers; in: BX=first, CX=count,
 /// ES:DX=red, green, blue bytes for each; out: nothing. Registers past
-/// FFh are not written.
+/// FFh are not written (a first register above FFh writes none).
 pub fn int10_1012_set_dac_block(r: &mut Regs, ctx: &mut Ctx) -> Status {
     let first = usize::from(r.bx());
+    if first > 255 {
+        return Status::Done;
+    }
     let count = usize::from(r.cx()).min(256usize.saturating_sub(first));
     let mut t = vec![0u8; count * 3];
     if ctx.mem.read(real_addr(r.es, r.dx()), &mut t).is_ok() {
@@ -920,6 +929,9 @@ pub fn int10_1015_get_dac_register(r: &mut Regs, ctx: &mut Ctx) -> Status {
 /// register FFh).
 pub fn int10_1017_get_dac_block(r: &mut Regs, ctx: &mut Ctx) -> Status {
     let first = usize::from(r.bx());
+    if first > 255 {
+        return Status::Done;
+    }
     let count = usize::from(r.cx()).min(256usize.saturating_sub(first));
     let t: Vec<u8> = ctx.vga.dac[first..first + count]
         .iter()
@@ -956,6 +968,9 @@ pub fn int10_101a_get_colour_page(r: &mut Regs, ctx: &mut Ctx) -> Status {
 /// out: nothing (each becomes 30% red + 59% green + 11% blue, in all three).
 pub fn int10_101b_grey_scale(r: &mut Regs, ctx: &mut Ctx) -> Status {
     let first = usize::from(r.bx());
+    if first > 255 {
+        return Status::Done;
+    }
     let count = usize::from(r.cx()).min(256usize.saturating_sub(first));
     for e in &mut ctx.vga.dac[first..first + count] {
         let [red, green, blue] = e.map(u32::from);
@@ -1262,6 +1277,17 @@ mod tests {
         r.set_bx(7);
         w.call(int10_1015_get_dac_register, &mut r);
         assert_eq!((r.dh(), r.ch(), r.cl()), (1, 2, 3));
+        // Blocks that start past register FFh touch nothing.
+        for f in [
+            int10_1012_set_dac_block as super::super::Handler,
+            int10_1017_get_dac_block,
+            int10_101b_grey_scale,
+        ] {
+            let mut r = regs(0x1000);
+            r.set_bx(0x0101);
+            r.set_cx(0xFFFF);
+            w.call(f, &mut r);
+        }
         // A block that runs past register FFh stops there.
         let mut r = regs(0x1017);
         r.set_bx(250);

@@ -214,14 +214,15 @@ fn save_state(ctx: &Ctx) -> Vec<u8> {
     for e in &v.dac {
         b.extend_from_slice(e);
     }
-    let (number, start) = match v.mode {
-        Mode::Text => (0u16, (0, 0)),
-        Mode::Vga256 => (0x13, (0, 0)),
-        Mode::Linear(l) => (l.number, l.start),
+    let (number, start, pitch) = match v.mode {
+        Mode::Text => (0u16, (0, 0), 0),
+        Mode::Vga256 => (0x13, (0, 0), 0),
+        Mode::Linear(l) => (l.number, l.start, l.pitch),
     };
     b.extend_from_slice(&number.to_le_bytes());
     b.extend_from_slice(&(start.0 as u16).to_le_bytes());
     b.extend_from_slice(&(start.1 as u16).to_le_bytes());
+    b.extend_from_slice(&(pitch as u16).to_le_bytes());
     let mut video = [0u8; 30];
     let _ = ctx
         .mem
@@ -236,14 +237,18 @@ fn save_state(ctx: &Ctx) -> Vec<u8> {
     b
 }
 
-/// Restores what [`save_state`] wrote; false if it is not such a buffer.
-fn restore_state(ctx: &mut Ctx, b: &[u8]) -> bool {
+/// Restores the parts of what [`save_state`] wrote that `flags` (4F04h's
+/// CX) name: bit 0 the controller's registers and bit 3 the VBE mode, bit
+/// 1 the BDA's video fields, bit 2 the DAC. False if the buffer holds no
+/// saved state, or a mode this machine does not have, or a display start
+/// past its framebuffer.
+fn restore_state(ctx: &mut Ctx, b: &[u8], flags: u16) -> bool {
     if b.first() != Some(&STATE_MAGIC) {
         return false;
     }
     let mut p = 1;
     let mut take = |n: usize| {
-        let s = &b[p..p + n];
+        let s = b.get(p..p + n).unwrap_or(&[]);
         p += n;
         s
     };
@@ -251,51 +256,66 @@ fn restore_state(ctx: &mut Ctx, b: &[u8]) -> bool {
     let attr = take(ctx.vga.attr.len()).to_vec();
     let pel = take(2).to_vec();
     let dac = take(768).to_vec();
-    let mode = take(6).to_vec();
+    let mode = take(8).to_vec();
     let video = take(30).to_vec();
     let ega = take(7).to_vec();
-    let number = u16::from_le_bytes([mode[0], mode[1]]);
-    let start = (
-        u32::from(u16::from_le_bytes([mode[2], mode[3]])),
-        u32::from(u16::from_le_bytes([mode[4], mode[5]])),
-    );
+    if ega.len() != 7 {
+        return false;
+    }
+    let word = |i: usize| u16::from_le_bytes([mode[i], mode[i + 1]]);
+    let number = word(0);
+    let start = (u32::from(word(2)), u32::from(word(4)));
     let fb = ctx.memmap.framebuffer();
     let new_mode = match number {
         0 => Mode::Text,
         0x13 => Mode::Vga256,
-        n => match fb.and_then(|(base, size)| modes::vbe_mode(n, size).map(|m| (m, base))) {
-            Some((m, base)) => Mode::Linear(Linear {
+        n => {
+            let Some(((m, base), size)) =
+                fb.and_then(|(base, size)| modes::vbe_mode(n, size).map(|m| ((m, base), size)))
+            else {
+                return false;
+            };
+            let l = Linear {
                 number: m.number,
                 width: u32::from(m.width),
                 height: u32::from(m.height),
                 bpp: m.bpp,
-                pitch: m.pitch(),
+                pitch: u32::from(word(6)).max(m.pitch()),
                 base,
-                start: (
-                    start.0.min(u32::from(m.width)),
-                    start.1.min(u32::from(m.height)),
-                ),
-            }),
-            None => return false,
-        },
+                start,
+            };
+            let fits = u64::from(l.pitch) * u64::from(l.height) <= size;
+            if !fits || !start_fits(&l, start, size) {
+                return false;
+            }
+            Mode::Linear(l)
+        }
     };
-    ctx.vga.crtc.copy_from_slice(&crtc);
-    ctx.vga.attr.copy_from_slice(&attr);
-    ctx.vga.pel_mask = pel[0];
-    ctx.vga.dac_bits = if pel[1] == 8 { 8 } else { 6 };
-    for (e, rgb) in ctx.vga.dac.iter_mut().zip(dac.chunks(3)) {
-        e.copy_from_slice(rgb);
+    if flags & 0x09 != 0 {
+        ctx.vga.crtc.copy_from_slice(&crtc);
+        ctx.vga.attr.copy_from_slice(&attr);
+        ctx.vga.mode = new_mode;
     }
-    ctx.vga.mode = new_mode;
-    let _ = ctx.mem.write(crate::mem::bda_addr(bda::VIDEO_MODE), &video);
-    let _ = ctx.mem.write(crate::mem::bda_addr(bda::VIDEO_ROWS), &ega);
+    if flags & 0x04 != 0 {
+        ctx.vga.pel_mask = pel[0];
+        ctx.vga.dac_bits = if pel[1] == 8 { 8 } else { 6 };
+        for (e, rgb) in ctx.vga.dac.iter_mut().zip(dac.chunks(3)) {
+            e.copy_from_slice(rgb);
+        }
+    }
+    if flags & 0x02 != 0 {
+        let _ = ctx.mem.write(crate::mem::bda_addr(bda::VIDEO_MODE), &video);
+        let _ = ctx.mem.write(crate::mem::bda_addr(bda::VIDEO_ROWS), &ega);
+    }
     true
 }
 
 /// INT 10h AX=4F04h — save or restore the video state; in: DL=00h size,
-/// 01h save, 02h restore; CX=state flags (any: everything is kept);
-/// ES:BX=buffer; out: AX=004Fh (DL=00h: BX=64-byte blocks needed), 014Fh
-/// for a buffer that holds no saved state or is not in RAM.
+/// 01h save, 02h restore; CX=state flags (bit 0 the controller, 1 the BIOS
+/// data, 2 the DAC, 3 the VBE mode; a save keeps them all, a restore puts
+/// back those named); ES:BX=buffer; out: AX=004Fh (DL=00h: BX=64-byte
+/// blocks needed), 014Fh for a buffer that holds no saved state (or a
+/// mode or display start this machine cannot show) or is not in RAM.
 pub fn int10_4f04_save_restore_state(r: &mut Regs, ctx: &mut Ctx) -> Status {
     let at = real_addr(r.es, r.bx());
     match r.dl() {
@@ -314,7 +334,7 @@ pub fn int10_4f04_save_restore_state(r: &mut Regs, ctx: &mut Ctx) -> Status {
         }
         2 => {
             let mut b = vec![0u8; usize::from(STATE_BLOCKS) * 64];
-            let ok = ctx.mem.read(at, &mut b).is_ok() && restore_state(ctx, &b);
+            let ok = ctx.mem.read(at, &mut b).is_ok() && restore_state(ctx, &b, r.cx());
             answer(r, if ok { OK } else { FAILED })
         }
         _ => answer(r, FAILED),
@@ -331,7 +351,7 @@ pub fn int10_4f05_window_control(r: &mut Regs, _ctx: &mut Ctx) -> Status {
 /// BL=00h set in pixels (CX), 01h get, 02h set in bytes (CX), 03h get the
 /// maximum; out: AX=004Fh, BX=bytes per line, CX=pixels per line, DX=lines
 /// the framebuffer holds; 024Fh for a length that does not fit, 034Fh
-/// outside a VBE mode.
+/// outside a VBE mode. Setting a length moves the display start to the top.
 pub fn int10_4f06_scan_line_length(r: &mut Regs, ctx: &mut Ctx) -> Status {
     let Mode::Linear(mut l) = ctx.vga.mode else {
         return answer(r, INVALID_IN_MODE);
@@ -352,6 +372,8 @@ pub fn int10_4f06_scan_line_length(r: &mut Regs, ctx: &mut Ctx) -> Status {
             return answer(r, NOT_SUPPORTED);
         }
         l.pitch = pitch.max(min);
+        // The display start is in pixels of the old lines: back to the top.
+        l.start = (0, 0);
         ctx.vga.mode = Mode::Linear(l);
     }
     let shown = if r.bl() == 3 { pitch } else { l.pitch };
@@ -359,6 +381,18 @@ pub fn int10_4f06_scan_line_length(r: &mut Regs, ctx: &mut Ctx) -> Status {
     r.set_cx((shown / bpp) as u16);
     r.set_dx((fb / u64::from(shown.max(1))).min(0xFFFF) as u16);
     answer(r, OK)
+}
+
+/// Whether a screen of `l` shown from pixel `start` ends inside a
+/// framebuffer of `fb` bytes.
+fn start_fits(l: &Linear, (x, y): (u32, u32), fb: u64) -> bool {
+    let bpp = u64::from(l.bytes_per_pixel());
+    let pitch = u64::from(l.pitch);
+    let last = u64::from(y) * pitch
+        + u64::from(x) * bpp
+        + u64::from(l.height.saturating_sub(1)) * pitch
+        + u64::from(l.width) * bpp;
+    u64::from(x) * bpp < pitch && last <= fb
 }
 
 /// INT 10h AX=4F07h — set or get the display start; in: BL=00h/80h set
@@ -390,8 +424,7 @@ pub fn int10_4f07_display_start(r: &mut Regs, ctx: &mut Ctx) -> Status {
         }
         _ => return answer(r, FAILED),
     };
-    let end = u64::from(start.1 + l.height) * u64::from(l.pitch);
-    if start.0 >= l.pitch / l.bytes_per_pixel() || end > fb {
+    if !start_fits(&l, start, fb) {
         return answer(r, FAILED);
     }
     l.start = start;
@@ -433,6 +466,9 @@ pub fn int10_4f08_dac_format(r: &mut Regs, ctx: &mut Ctx) -> Status {
 /// alignment bytes; out: AX=004Fh, 014Fh for entries past FFh, 024Fh for
 /// a secondary palette.
 pub fn int10_4f09_palette_data(r: &mut Regs, ctx: &mut Ctx) -> Status {
+    if matches!(r.bl(), 0x02 | 0x03) {
+        return answer(r, NOT_SUPPORTED);
+    }
     let (first, count) = (usize::from(r.dx()), usize::from(r.cx()));
     if first + count > 256 {
         return answer(r, FAILED);
@@ -462,7 +498,6 @@ pub fn int10_4f09_palette_data(r: &mut Regs, ctx: &mut Ctx) -> Status {
             };
             answer(r, ax)
         }
-        0x02 | 0x03 => answer(r, NOT_SUPPORTED),
         _ => answer(r, FAILED),
     }
 }
@@ -563,6 +598,30 @@ mod tests {
         r.set_dx(0xFFFF);
         w.call(int10_4f07_display_start, &mut r);
         assert_eq!(r.ax(), 0x014F, "past the framebuffer");
+        // The last line's end counts the start's column too.
+        assert_eq!(
+            call(&mut w, int10_4f02_set_mode, 0x4F02, 0x4164, 0).ax(),
+            0x004F
+        );
+        let mut r = regs(0x4F07);
+        r.set_bx(0);
+        r.set_cx(1919);
+        r.set_dx(12);
+        w.call(int10_4f07_display_start, &mut r);
+        assert_eq!(
+            r.ax(),
+            0x014F,
+            "1920x1080x32 shown from (1919, 12) overruns"
+        );
+        r.set_ax(0x4F07);
+        r.set_cx(0);
+        r.set_dx(1);
+        w.call(int10_4f07_display_start, &mut r);
+        assert_eq!(r.ax(), 0x004F);
+        assert_eq!(
+            call(&mut w, int10_4f02_set_mode, 0x4F02, 0x4142, 0).ax(),
+            0x004F
+        );
         let r = call(&mut w, int10_4f06_scan_line_length, 0x4F06, 3, 0);
         assert_eq!(r.ax(), 0x004F);
         assert!(r.bx() >= 640 * 4);
@@ -578,10 +637,22 @@ mod tests {
         assert_eq!(w.vga.mode, Mode::Text);
         let mut r = regs(0x4F04);
         r.set_dx(2);
+        r.set_cx(0x0004);
         r.es = 0x1000;
         w.call(int10_4f04_save_restore_state, &mut r);
         assert_eq!(r.ax(), 0x004F);
+        assert_eq!(w.vga.mode, Mode::Text, "CX=0004h: the DAC only");
+        r.set_ax(0x4F04);
+        r.set_cx(0x000F);
+        w.call(int10_4f04_save_restore_state, &mut r);
+        assert_eq!(r.ax(), 0x004F);
         assert!(matches!(w.vga.mode, Mode::Linear(l) if l.number == 0x142));
+        // A display start past the framebuffer in a crafted buffer.
+        let start = 0x10000 + 1 + 25 + 21 + 2 + 768 + 4;
+        w.mem.write(start, &0xFFFFu16.to_le_bytes()).unwrap();
+        r.set_ax(0x4F04);
+        w.call(int10_4f04_save_restore_state, &mut r);
+        assert_eq!(r.ax(), 0x014F, "refused");
         // A buffer of garbage is refused.
         w.mem.write(0x10000, &[0x55; 64]).unwrap();
         let mut r = regs(0x4F04);

@@ -543,6 +543,9 @@ impl Console {
         if self.display != Display::Tty {
             return;
         }
+        if lock(&self.out).view != View::Screen {
+            return;
+        }
         let Some(screen) = self.screen() else { return };
         let mut out = lock(&self.out);
         if out.view == View::Screen {

@@ -24,7 +24,9 @@ fn demo_prints_memory_map_geometry_and_clock() {
         "  0000000000000000-000000000009FBFF usable",
         "  000000000009FC00-000000000009FFFF reserved",
         "  00000000000F0000-00000000000FFFFF reserved",
-        "  0000000000100000-0000000007FEFFFF usable",
+        "  0000000000100000-00000000077EFFFF usable",
+        // VBE's framebuffer, 8 MiB.
+        "  00000000077F0000-0000000007FEFFFF reserved",
         // The MP and ACPI tables.
         "  0000000007FF0000-0000000007FFFFFF reserved",
         "  00000000FEFFC000-00000000FEFFFFFF reserved",
@@ -39,10 +41,10 @@ fn demo_prints_memory_map_geometry_and_clock() {
     ] {
         assert!(out.contains(line), "missing {line:?} in:\n{out}");
     }
-    // Exactly seven map entries.
+    // Exactly eight map entries.
     assert_eq!(
         out.lines().filter(|l| l.starts_with("  00000000")).count(),
-        7,
+        8,
         "{out}"
     );
 }

@@ -52,17 +52,19 @@ fn e820_walk_returns_the_memory_map() {
         assert_eq!(raw[20], 1, "entry {i} enabled");
     }
     // Conventional RAM ends at the EBDA; extended RAM runs to 128 MiB less
-    // the platform tables' 64 KiB, reserved.
+    // VBE's framebuffer (8 MiB) and the platform tables' 64 KiB, reserved.
     assert_eq!(run.u32(u64::from(ENTRIES) + 8), 0x9FC00);
     assert_eq!(
         run.u32(u64::from(ENTRIES) + 3 * 24 + 8),
-        (127 * MIB - 64 * 1024) as u32
+        (119 * MIB - 64 * 1024) as u32
     );
-    assert_eq!(
-        run.u32(u64::from(ENTRIES) + 4 * 24 + 16),
-        2,
-        "tables reserved"
-    );
+    for (i, what) in [(4, "framebuffer"), (5, "tables")] {
+        assert_eq!(
+            run.u32(u64::from(ENTRIES) + i * 24 + 16),
+            2,
+            "{what} reserved"
+        );
+    }
 }
 
 #[test]
@@ -136,12 +138,13 @@ fn e801_88_and_unknown_int15() {
     );
     assert!(!cf(run.word(0)));
     assert_eq!(run.word(1), 15 * 1024, "AX: KiB from 1 to 16 MiB");
-    // Up to 48 MiB less the platform tables' 64 KiB.
-    assert_eq!(run.word(2), (32 * 16) - 1, "BX: 64 KiB blocks above 16 MiB");
+    // Up to 48 MiB less the framebuffer's 8 MiB and the platform tables'
+    // 64 KiB.
+    assert_eq!(run.word(2), (24 * 16) - 1, "BX: 64 KiB blocks above 16 MiB");
     assert_eq!(run.word(3), run.word(1));
     assert_eq!(run.word(4), run.word(2));
     assert!(!cf(run.word(5)));
-    assert_eq!(run.word(6), 47 * 1024 - 64, "KiB above 1 MiB");
+    assert_eq!(run.word(6), 39 * 1024 - 64, "KiB above 1 MiB");
     assert!(cf(run.word(7)), "unsupported INT 15h function");
     assert_eq!(run.word(8) >> 8, 0x86);
 }

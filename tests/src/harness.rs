@@ -282,6 +282,14 @@ pub fn guest(body: impl FnOnce(&mut CodeAssembler) -> Result<(), IcedError>) -> 
 /// Assembles a test guest as [`guest`] does, without padding it to a boot
 /// sector.
 pub fn guest_code(body: impl FnOnce(&mut CodeAssembler) -> Result<(), IcedError>) -> Vec<u8> {
+    guest_code_at(0x7C00, body)
+}
+
+/// [`guest_code`] assembled to run at `origin`.
+fn guest_code_at(
+    origin: u64,
+    body: impl FnOnce(&mut CodeAssembler) -> Result<(), IcedError>,
+) -> Vec<u8> {
     let mut a = CodeAssembler::new(16).unwrap();
     (|| -> Result<(), IcedError> {
         a.cli()?;
@@ -295,7 +303,7 @@ pub fn guest_code(body: impl FnOnce(&mut CodeAssembler) -> Result<(), IcedError>
         exit(&mut a, 0)
     })()
     .expect("assemble the guest");
-    a.assemble(0x7C00).expect("assemble the guest")
+    a.assemble(origin).expect("assemble the guest")
 }
 
 /// Ends the run with exit value `v` (process status `(v << 1) | 1`).
@@ -333,20 +341,7 @@ pub const BIG_GUEST_ADDR: u64 = 0x7E00;
 /// `body` (set up and ended as [`guest`]'s). Returns the disk image's
 /// first sectors; boot it with [`boot_image`].
 pub fn big_guest(body: impl FnOnce(&mut CodeAssembler) -> Result<(), IcedError>) -> Vec<u8> {
-    let mut a = CodeAssembler::new(16).unwrap();
-    (|| -> Result<(), IcedError> {
-        a.cli()?;
-        a.xor(ax, ax)?;
-        a.mov(ds, ax)?;
-        a.mov(es, ax)?;
-        a.mov(ss, ax)?;
-        a.mov(sp, 0x7C00)?;
-        a.sti()?;
-        body(&mut a)?;
-        exit(&mut a, 0)
-    })()
-    .expect("assemble the guest");
-    let code = a.assemble(BIG_GUEST_ADDR).expect("assemble the guest");
+    let code = guest_code_at(BIG_GUEST_ADDR, body);
     let sectors = code.len().div_ceil(512) as u32;
     assert!(sectors <= 60, "a big guest holds 30 KiB");
     let boot = guest_code(|a| {
@@ -368,6 +363,54 @@ pub fn big_guest(body: impl FnOnce(&mut CodeAssembler) -> Result<(), IcedError>)
 pub fn boot_image(image: &[u8], opts: Opts) -> Run {
     let disk = TempDisk::from_image(image, opts.disk_sectors);
     boot_disk(&disk, opts)
+}
+
+/// Which end of an INT 15h AH=87h copy is the linear address in EAX.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum EaxIs {
+    /// Copy from EAX to the fixed address.
+    Source,
+    /// Copy from the fixed address to EAX.
+    Destination,
+}
+
+/// Copies `words` words between the linear address in EAX (32 bits) and
+/// the fixed linear address `other` (below 16 MiB) with INT 15h AH=87h,
+/// its GDT at 2000h; EAX is kept.
+pub fn block_move_eax(
+    a: &mut CodeAssembler,
+    eax_is: EaxIs,
+    other: u32,
+    words: u32,
+) -> Result<(), IcedError> {
+    let (eax_desc, other_desc) = match eax_is {
+        EaxIs::Source => (0x2010u32, 0x2018u32),
+        EaxIs::Destination => (0x2018, 0x2010),
+    };
+    a.push(eax)?;
+    a.xor(bx, bx)?;
+    a.mov(es, bx)?;
+    a.push(eax)?;
+    a.mov(cx, 24u32)?;
+    a.mov(di, 0x2000u32)?;
+    a.xor(ax, ax)?;
+    a.rep().stosw()?;
+    a.pop(eax)?;
+    for d in [eax_desc, other_desc] {
+        a.mov(word_ptr(d), 0xFFFFu32)?;
+        a.mov(byte_ptr(d + 5), 0x93u32)?;
+    }
+    a.mov(word_ptr(other_desc + 2), other & 0xFFFF)?;
+    a.mov(byte_ptr(other_desc + 4), other >> 16)?;
+    a.mov(word_ptr(eax_desc + 2), ax)?;
+    a.shr(eax, 16u32)?;
+    a.mov(byte_ptr(eax_desc + 4), al)?;
+    a.mov(byte_ptr(eax_desc + 7), ah)?;
+    a.mov(ah, 0x87u32)?;
+    a.mov(cx, words)?;
+    a.mov(si, 0x2000u32)?;
+    a.int(0x15)?;
+    a.pop(eax)
 }
 
 /// Pads code to a boot sector with the 55AAh signature.

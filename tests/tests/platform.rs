@@ -388,32 +388,6 @@ fn with_stable_entry(assemble: impl Fn(u32) -> (Vec<u8>, u32)) -> Vec<u8> {
     }
 }
 
-/// Copies `words` words from linear address EAX (anywhere in the first
-/// 16 MiB) to `dst` below 64 KiB with INT 15h AH=87h, its GDT at 2000h.
-fn copy_from_eax(a: &mut CodeAssembler, dst: u32, words: u32) -> Result<(), IcedError> {
-    a.xor(bx, bx)?;
-    a.mov(es, bx)?;
-    a.mov(cx, 24u32)?;
-    a.mov(di, 0x2000u32)?;
-    a.push(eax)?;
-    a.xor(ax, ax)?;
-    a.rep().stosw()?;
-    a.pop(eax)?;
-    a.mov(word_ptr(0x2010u32), 0xFFFFu32)?;
-    a.mov(word_ptr(0x2012u32), ax)?;
-    a.shr(eax, 16u32)?;
-    a.mov(byte_ptr(0x2014u32), al)?;
-    a.mov(byte_ptr(0x2015u32), 0x93u32)?;
-    a.mov(byte_ptr(0x2017u32), ah)?;
-    a.mov(word_ptr(0x2018u32), 0xFFFFu32)?;
-    a.mov(word_ptr(0x201Au32), dst)?;
-    a.mov(byte_ptr(0x201Du32), 0x93u32)?;
-    a.mov(ah, 0x87u32)?;
-    a.mov(cx, words)?;
-    a.mov(si, 0x2000u32)?;
-    a.int(0x15)
-}
-
 /// Where the guest copies the MP configuration table.
 const MP_COPY: u32 = 0x3000;
 
@@ -446,7 +420,7 @@ fn guest_finds_the_mp_table_in_the_ebda() {
             a.mov(eax, dword_ptr(di + 4).es())?;
             // GDT for AH=87h at 2000h: source = the table, destination =
             // MP_COPY, 512 bytes.
-            copy_from_eax(a, MP_COPY, 256)?;
+            block_move_eax(a, EaxIs::Source, MP_COPY, 256)?;
             a.set_label(&mut copy)?;
             Ok(())
         }),
@@ -634,7 +608,7 @@ fn guest_finds_smbios_in_the_f_segment() {
             a.pop(ds)?;
             // The table, from the address the entry point gives, 4 KiB.
             a.mov(eax, dword_ptr(SMBIOS_EP_COPY + 0x18))?;
-            copy_from_eax(a, SMBIOS_TABLE_COPY, 2048)?;
+            block_move_eax(a, EaxIs::Source, SMBIOS_TABLE_COPY, 2048)?;
             a.set_label(&mut done)?;
             Ok(())
         }),

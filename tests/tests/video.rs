@@ -81,36 +81,6 @@ const MODE_INFO: u32 = 0x1000;
 /// (1000:0000, clear of the guest's code).
 const LINES_SEG: u32 = 0x1000;
 
-/// INT 15h AH=87h: copies `words` words from 1000:0000 to the linear
-/// address in EAX, its GDT at 2000h. EAX is kept.
-fn copy_to_eax(a: &mut CodeAssembler, words: u32) -> Result<(), IcedError> {
-    a.push(eax)?;
-    a.xor(bx, bx)?;
-    a.mov(es, bx)?;
-    a.push(eax)?;
-    a.mov(cx, 24u32)?;
-    a.mov(di, 0x2000u32)?;
-    a.xor(ax, ax)?;
-    a.rep().stosw()?;
-    a.pop(eax)?;
-    // Source: 1000:0000.
-    a.mov(word_ptr(0x2010u32), 0xFFFFu32)?;
-    a.mov(byte_ptr(0x2014u32), LINES_SEG >> 12)?;
-    a.mov(byte_ptr(0x2015u32), 0x93u32)?;
-    // Destination: EAX.
-    a.mov(word_ptr(0x2018u32), 0xFFFFu32)?;
-    a.mov(word_ptr(0x201Au32), ax)?;
-    a.shr(eax, 16u32)?;
-    a.mov(byte_ptr(0x201Cu32), al)?;
-    a.mov(byte_ptr(0x201Du32), 0x93u32)?;
-    a.mov(byte_ptr(0x201Fu32), ah)?;
-    a.mov(ah, 0x87u32)?;
-    a.mov(cx, words)?;
-    a.mov(si, 0x2000u32)?;
-    a.int(0x15)?;
-    a.pop(eax)
-}
-
 /// Writes `text` at row 0, column 0 with INT 10h AH=13h in colour `colour`.
 fn write_string(a: &mut CodeAssembler, text: &str, colour: u8) -> Result<(), IcedError> {
     let at = 0x0800u32;
@@ -173,7 +143,7 @@ fn fill_framebuffer(
     a.add(eax, first * pitch)?;
     let block = lines * pitch;
     for _ in 0..(height - first) / lines {
-        copy_to_eax(a, block / 2)?;
+        block_move_eax(a, EaxIs::Destination, LINES_SEG << 4, block / 2)?;
         a.add(eax, block)?;
     }
     Ok(())

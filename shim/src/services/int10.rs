@@ -867,6 +867,13 @@ fn dac_value(ctx: &Ctx, v: u8) -> u8 {
     }
 }
 
+/// The DAC registers a block function names: BX the first, CX of them,
+/// cut at register FFh; `None` for a first register above FFh.
+fn dac_block(r: &Regs) -> Option<std::ops::Range<usize>> {
+    let first = usize::from(r.bx());
+    (first < 256).then(|| first..(first + usize::from(r.cx())).min(256))
+}
+
 /// INT 10h AX=1010h — set one DAC register; in: BX=register (low byte
 /// used), DH=red, CH=green, CL=blue; out: nothing.
 pub fn int10_1010_set_dac_register(r: &mut Regs, ctx: &mut Ctx) -> Status {
@@ -879,16 +886,13 @@ pub fn int10_1010_set_dac_register(r: &mut Regs, ctx: &mut Ctx) -> Status {
 /// ES:DX=red, green, blue bytes for each; out: nothing. Registers past
 /// FFh are not written (a first register above FFh writes none).
 pub fn int10_1012_set_dac_block(r: &mut Regs, ctx: &mut Ctx) -> Status {
-    let first = usize::from(r.bx());
-    if first > 255 {
+    let Some(range) = dac_block(r) else {
         return Status::Done;
-    }
-    let count = usize::from(r.cx()).min(256usize.saturating_sub(first));
-    let mut t = vec![0u8; count * 3];
+    };
+    let mut t = vec![0u8; range.len() * 3];
     if ctx.mem.read(real_addr(r.es, r.dx()), &mut t).is_ok() {
-        for (i, rgb) in t.chunks(3).enumerate() {
-            let e = [rgb[0], rgb[1], rgb[2]].map(|v| dac_value(ctx, v));
-            ctx.vga.dac[first + i] = e;
+        for (i, rgb) in range.zip(t.chunks(3)) {
+            ctx.vga.dac[i] = [rgb[0], rgb[1], rgb[2]].map(|v| dac_value(ctx, v));
         }
     }
     Status::Done
@@ -928,16 +932,10 @@ pub fn int10_1015_get_dac_register(r: &mut Regs, ctx: &mut Ctx) -> Status {
 /// CX=count, ES:DX=buffer of 3 bytes each; out: the buffer filled (up to
 /// register FFh).
 pub fn int10_1017_get_dac_block(r: &mut Regs, ctx: &mut Ctx) -> Status {
-    let first = usize::from(r.bx());
-    if first > 255 {
+    let Some(range) = dac_block(r) else {
         return Status::Done;
-    }
-    let count = usize::from(r.cx()).min(256usize.saturating_sub(first));
-    let t: Vec<u8> = ctx.vga.dac[first..first + count]
-        .iter()
-        .flatten()
-        .copied()
-        .collect();
+    };
+    let t: Vec<u8> = ctx.vga.dac[range].iter().flatten().copied().collect();
     let _ = ctx.mem.write(real_addr(r.es, r.dx()), &t);
     Status::Done
 }
@@ -967,12 +965,10 @@ pub fn int10_101a_get_colour_page(r: &mut Regs, ctx: &mut Ctx) -> Status {
 /// INT 10h AX=101Bh — sum DAC registers to grey; in: BX=first, CX=count;
 /// out: nothing (each becomes 30% red + 59% green + 11% blue, in all three).
 pub fn int10_101b_grey_scale(r: &mut Regs, ctx: &mut Ctx) -> Status {
-    let first = usize::from(r.bx());
-    if first > 255 {
+    let Some(range) = dac_block(r) else {
         return Status::Done;
-    }
-    let count = usize::from(r.cx()).min(256usize.saturating_sub(first));
-    for e in &mut ctx.vga.dac[first..first + count] {
+    };
+    for e in &mut ctx.vga.dac[range] {
         let [red, green, blue] = e.map(u32::from);
         let grey = ((77 * red + 151 * green + 28 * blue + 0x80) >> 8) as u8;
         *e = [grey; 3];
